@@ -1,0 +1,8 @@
+"""App config for the ChatKit surface: models, store, server, views."""
+
+from django.apps import AppConfig
+
+
+class ChatkitAppConfig(AppConfig):
+    name = "chatkit_app"
+    verbose_name = "ChatKit"

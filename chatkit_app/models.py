@@ -1,0 +1,94 @@
+"""ORM tables behind the ChatKit store: threads, their items, attachments, feedback.
+
+Each row keeps the SDK object as JSON in `data`; that JSON is the object. The
+other columns (ids, user, type, timestamps, title) exist for queries and the
+admin, and are derived from the object in one place: `chatkit_app.store`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from django.db import models
+
+
+def as_aware(value: datetime) -> datetime:
+    """The SDK stamps items with naive local time; columns store aware UTC."""
+    if value.tzinfo is None:
+        value = value.astimezone()  # interpret as this machine's local time
+    return value.astimezone(timezone.utc)
+
+
+class Thread(models.Model):
+    seq = models.BigAutoField(primary_key=True)
+    thread_id = models.CharField("thread id", max_length=64, unique=True)
+    user_id = models.CharField("user id", max_length=128)
+    title = models.CharField(max_length=512, blank=True, default="")
+    status = models.CharField(max_length=16, default="active")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    data = models.JSONField(help_text="The ChatKit ThreadMetadata, as JSON.")
+
+    class Meta:
+        indexes = [models.Index(fields=["user_id", "created_at", "seq"], name="thread_user_created")]
+        ordering = ["-created_at", "-seq"]
+
+    def __str__(self) -> str:
+        return self.title or self.thread_id
+
+
+class Item(models.Model):
+    seq = models.BigAutoField(primary_key=True)
+    thread = models.ForeignKey(
+        Thread,
+        to_field="thread_id",
+        db_column="thread_id",
+        db_index=False,  # the two composite indexes below both start with it
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
+    item_id = models.CharField("item id", max_length=64)
+    user_id = models.CharField("user id", max_length=128)
+    type = models.CharField(max_length=32)
+    created_at = models.DateTimeField()
+    data = models.JSONField(help_text="The ChatKit ThreadItem, as JSON.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thread", "item_id"], name="item_unique_in_thread")]
+        indexes = [models.Index(fields=["thread", "created_at", "seq"], name="item_thread_created")]
+        ordering = ["created_at", "seq"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.item_id}"
+
+
+class Attachment(models.Model):
+    attachment_id = models.CharField("attachment id", max_length=64, primary_key=True)
+    user_id = models.CharField("user id", max_length=128, db_index=True)
+    thread_id = models.CharField("thread id", max_length=64, blank=True, default="", db_index=True)
+    name = models.CharField(max_length=512)
+    mime_type = models.CharField(max_length=255)
+    type = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+    data = models.JSONField(help_text="The ChatKit Attachment, as JSON.")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Feedback(models.Model):
+    class Kind(models.TextChoices):
+        POSITIVE = "positive"
+        NEGATIVE = "negative"
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="feedback")
+    user_id = models.CharField("user id", max_length=128)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "user_id"], name="feedback_once_per_item")]
+        verbose_name_plural = "feedback"
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.item.item_id}"

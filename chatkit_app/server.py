@@ -1,0 +1,2 @@
+def get_server():
+    return None

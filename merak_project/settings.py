@@ -1,0 +1,137 @@
+"""Merak settings: every value comes from the environment (or `.env`), read once here."""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="merak-dev-only-secret-key-change-me" if DEBUG else environ.Env.NOTSET)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+
+INSTALLED_APPS = [
+    # daphne first: `manage.py runserver` then serves ASGI, so SSE streams.
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "chatkit_app",
+    "agents_app",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "merak_project.urls"
+ASGI_APPLICATION = "merak_project.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent streams write from several threads: WAL lets readers run beside
+    # the writer, IMMEDIATE takes the write lock up front (no upgrade deadlocks),
+    # and the timeout makes a writer wait for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", default=True):
+    # Each ASGI request runs its ORM calls in a thread of its own, so without a
+    # pool every request would open a fresh PostgreSQL connection.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20),
+        "timeout": 10,
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- ChatKit ----------------------------------------------------------------
+# When off, /chatkit answers 503 (the server process still serves admin and health).
+MERAK_ENABLE_CHATKIT_SERVER = env.bool("MERAK_ENABLE_CHATKIT_SERVER", default=True)
+CHATKIT_SERVER_HOST = env("CHATKIT_SERVER_HOST", default="127.0.0.1")
+CHATKIT_SERVER_PORT = env.int("CHATKIT_SERVER_PORT", default=8000)
+CHATKIT_SERVER_WORKERS = env.int("CHATKIT_SERVER_WORKERS", default=1)
+CHATKIT_MAX_BODY_BYTES = env.int("CHATKIT_MAX_BODY_BYTES", default=1_000_000)
+# Django refuses bodies above this before our view reads them; keep both equal.
+DATA_UPLOAD_MAX_MEMORY_SIZE = CHATKIT_MAX_BODY_BYTES
+# Feature flags handed to the agent through its context (comma-separated names).
+MERAK_FEATURE_FLAGS = env.list("MERAK_FEATURE_FLAGS", default=[])
+
+# --- Agent model ------------------------------------------------------------
+# No key: the deterministic offline planner. A key: the OpenAI model named by
+# MERAK_MODEL. OPENAI_BASE_URL points the same code at any compatible server.
+OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
+MERAK_MODEL = env("MERAK_MODEL", default="gpt-4.1-mini")
+MERAK_USE_CHAT_COMPLETIONS = env.bool("MERAK_USE_CHAT_COMPLETIONS", default=False)
+# Pause between streamed words of the offline planner, so it reads like a model.
+MERAK_OFFLINE_STREAM_DELAY_MS = env.float("MERAK_OFFLINE_STREAM_DELAY_MS", default=15.0)
+
+# --- Logging ----------------------------------------------------------------
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # The SDKs log every request at INFO; keep our own lines readable.
+        "chatkit": {"level": "WARNING"},
+        "openai.agents": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+    },
+}
