@@ -1,8 +1,39 @@
 """Fixtures shared by every app's tests."""
 
 import pytest
+from asgiref.sync import SyncToAsync
+from django.db import connections
 
 from chatkit_app.context import RequestContext
+
+
+@pytest.fixture(autouse=True)
+def offline_and_fast(settings):
+    """Tests run on the offline planner, streaming without pauses, whatever `.env` says."""
+    settings.OPENAI_API_KEY = ""
+    settings.OPENAI_BASE_URL = ""
+    settings.MERAK_MODEL = "gpt-4.1-mini"
+    settings.MERAK_OFFLINE_STREAM_DELAY_MS = 0
+
+
+@pytest.fixture(autouse=True)
+def release_orm_thread_connections():
+    """Async code runs the ORM on asgiref's worker thread; give its connection back after each test.
+
+    Otherwise that connection (a pooled one on PostgreSQL) outlives the test
+    and keeps the test database from being flushed or dropped.
+    """
+    yield
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_connection_pools(django_db_setup):
+    """Close PostgreSQL connection pools before the test database is dropped."""
+    yield
+    for connection in connections.all():
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ and one query where one suffices; nothing here blocks the event loop.
 from __future__ import annotations
 
 import secrets
+from functools import cache
 from typing import Any, Literal
 
 from asgiref.sync import sync_to_async
@@ -274,3 +275,9 @@ def _longer(sdk_id: str) -> str:
 
 def _order(order: str) -> Order:
     return "desc" if order == "desc" else "asc"
+
+
+@cache
+def get_store() -> DjangoStore:
+    """The process-wide store (it holds no state of its own)."""
+    return DjangoStore()

@@ -28,7 +28,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "servestatic.middleware.ServeStaticMiddleware",  # async: no thread hop per request
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -93,6 +93,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# In development static files come straight from the apps; in production from
+# `collectstatic`'s output, served by ServeStatic.
+SERVESTATIC_USE_FINDERS = DEBUG
+SERVESTATIC_AUTOREFRESH = DEBUG
 
 # --- ChatKit ----------------------------------------------------------------
 # When off, /chatkit answers 503 (the server process still serves admin and health).
@@ -103,6 +107,10 @@ CHATKIT_SERVER_WORKERS = env.int("CHATKIT_SERVER_WORKERS", default=1)
 CHATKIT_MAX_BODY_BYTES = env.int("CHATKIT_MAX_BODY_BYTES", default=1_000_000)
 # Django refuses bodies above this before our view reads them; keep both equal.
 DATA_UPLOAD_MAX_MEMORY_SIZE = CHATKIT_MAX_BODY_BYTES
+# Where browsers reach this server: the base of attachment upload and preview URLs.
+MERAK_PUBLIC_URL = env("MERAK_PUBLIC_URL", default=f"http://127.0.0.1:{CHATKIT_SERVER_PORT}")
+MERAK_MAX_ATTACHMENT_BYTES = env.int("MERAK_MAX_ATTACHMENT_BYTES", default=10_000_000)
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Feature flags handed to the agent through its context (comma-separated names).
 MERAK_FEATURE_FLAGS = env.list("MERAK_FEATURE_FLAGS", default=[])
 

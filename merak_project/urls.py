@@ -7,3 +7,7 @@ urlpatterns = [
     path("", include("chatkit_app.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Errors outside the admin are JSON, never Django's HTML pages.
+handler404 = "chatkit_app.views.not_found"
+handler500 = "chatkit_app.views.server_error"

@@ -1,0 +1,74 @@
+"""Chooses the model behind the Trip Planner from settings: the offline planner, OpenAI, or any compatible server."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from agents import Model, OpenAIResponsesModel, set_tracing_disabled, set_tracing_export_api_key
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+from openai import AsyncOpenAI
+
+from agents_app.chat_completions import ChatCompletionsModel
+from agents_app.offline import OfflineTripPlannerModel
+
+# "package.module.ClassName": identifiers joined by dots, ending in a capitalised class name.
+# Model names such as "gpt-4.1-mini" or "qwen2.5" never match (a segment starts with a digit
+# or holds a dash).
+_CLASS_PATH = re.compile(r"^(?:[A-Za-z_]\w*\.)+[A-Z]\w*$")
+
+
+def get_model() -> Model:
+    """The model for one agent run, chosen by settings.
+
+    - MERAK_MODEL is a dotted class path: that `agents.Model` subclass, built with no arguments.
+    - No OPENAI_API_KEY: the offline planner.
+    - Otherwise the OpenAI model named MERAK_MODEL through the Responses API, or Chat Completions
+      when MERAK_USE_CHAT_COMPLETIONS is on (for OpenAI-compatible servers without Responses),
+      at OPENAI_BASE_URL if set.
+    """
+    api_key = settings.OPENAI_API_KEY
+    base_url = settings.OPENAI_BASE_URL or None
+    configure_tracing()
+    model_name = settings.MERAK_MODEL
+    if _CLASS_PATH.match(model_name):
+        return _model_from_class_path(model_name)
+    if not api_key:
+        return OfflineTripPlannerModel()
+    client = openai_client(api_key, base_url)
+    if settings.MERAK_USE_CHAT_COMPLETIONS:
+        # The SDK's Chat Completions model, but with real item ids (see chat_completions.py).
+        return ChatCompletionsModel(model=model_name, openai_client=client)
+    return OpenAIResponsesModel(model=model_name, openai_client=client)
+
+
+@lru_cache(maxsize=4)
+def openai_client(api_key: str, base_url: str | None) -> AsyncOpenAI:
+    """One client (and so one connection pool) per process and configuration, shared by every run."""
+    return AsyncOpenAI(api_key=api_key, base_url=base_url)
+
+
+def _model_from_class_path(path: str) -> Model:
+    try:
+        model_class = import_string(path)
+    except ImportError as error:
+        raise ImproperlyConfigured(f"MERAK_MODEL={path!r} cannot be imported: {error}") from error
+    if not (isinstance(model_class, type) and issubclass(model_class, Model)):
+        raise ImproperlyConfigured(f"MERAK_MODEL={path!r} is not a subclass of agents.Model.")
+    return model_class()
+
+
+def configure_tracing() -> None:
+    """Switch off the SDK's trace export unless the key is an OpenAI key; called at startup and per run.
+
+    The SDK exports traces to OpenAI's platform. Without a key there is nowhere to send them,
+    and with a custom base URL the key belongs to another server and must not go to OpenAI.
+    Tracing is only ever switched off here, so an operator's OPENAI_AGENTS_DISABLE_TRACING holds.
+    """
+    api_key = settings.OPENAI_API_KEY
+    if not api_key or settings.OPENAI_BASE_URL:
+        set_tracing_disabled(True)
+    else:
+        set_tracing_export_api_key(api_key)

@@ -1,0 +1,38 @@
+"""Cross-cutting parts of the JSON views, written once."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from .errors import api_error_response, error_response
+
+AsyncView = Callable[..., Awaitable[HttpResponse]]
+
+
+def json_endpoint(*methods: str) -> Callable[[AsyncView], AsyncView]:
+    """Allow only `methods` (405 JSON otherwise) and turn any exception into a JSON error.
+
+    These endpoints are called by servers with their own credentials, never
+    with a browser session, so CSRF does not apply.
+    """
+
+    def decorate(view: AsyncView) -> AsyncView:
+        @csrf_exempt
+        @functools.wraps(view)
+        async def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method not in methods:
+                response = error_response(405, "method_not_allowed", f"Use {' or '.join(methods)}.")
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                return await view(request, *args, **kwargs)
+            except Exception as exc:
+                return api_error_response(exc)
+
+        return wrapper
+
+    return decorate

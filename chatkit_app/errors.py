@@ -1,0 +1,91 @@
+"""The one mapping from exceptions to JSON errors on the `/chatkit` surface.
+
+Every error leaves as `{"error": {"code": ..., "message": ...}}` with a fitting
+status, never an HTML page or a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from chatkit.store import NotFoundError
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from pydantic import ValidationError
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A domain error with a machine-readable code and an HTTP status."""
+
+    status = 400
+    code = "invalid_request"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+
+class InvalidRequest(ApiError):
+    status, code = 400, "invalid_request"
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+
+
+class ServiceDisabled(ApiError):
+    status, code = 503, "chatkit_disabled"
+
+
+class NotSupported(ApiError):
+    status, code = 501, "not_supported"
+
+
+def error_response(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+def _validation_error(exc: ValidationError) -> ApiError:
+    first = exc.errors(include_url=False, include_input=False)[0]
+    kind = first["type"]
+    where = ".".join(str(part) for part in first["loc"])
+    if kind == "json_invalid":
+        return InvalidRequest("The request body is not valid JSON.", code="invalid_json")
+    if kind == "union_tag_invalid":
+        return InvalidRequest("Unknown request type.", code="unknown_request_type")
+    if kind in ("union_tag_not_found", "model_type", "model_attributes_type", "dict_type"):
+        return InvalidRequest("The request must be a JSON object with a `type`.", code="invalid_request")
+    return InvalidRequest(f"Invalid request: {first['msg']}" + (f" at `{where}`." if where else "."))
+
+
+def to_api_error(exc: Exception) -> ApiError:
+    """Translate anything raised while handling a request into an `ApiError`."""
+    match exc:
+        case ApiError():
+            return exc
+        case ValidationError():
+            return _validation_error(exc)
+        case NotFoundError():
+            return NotFound(str(exc) or "Not found.")
+        case RequestDataTooBig():
+            return ApiError("The request body is too large.", code="payload_too_large", status=413)
+        case NotImplementedError():
+            return NotSupported("This request type is not supported by this server.")
+        case ValueError():
+            # The SDK raises ValueError for requests that make no sense for the
+            # thread's state (retry of a non-user message, tool output with no
+            # pending call, ...).
+            return InvalidRequest(str(exc) or "Invalid request.")
+    logger.exception("Unhandled error on the ChatKit surface", exc_info=exc)
+    return ApiError("The server failed to handle this request.", code="internal_error", status=500)
+
+
+def api_error_response(exc: Exception) -> JsonResponse:
+    error = to_api_error(exc)
+    return error_response(error.status, error.code, error.message)

@@ -1,0 +1,112 @@
+"""Attachments: registered through the protocol, uploaded to a signed URL, used in a message."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from chatkit_app import models
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+
+
+async def register(chatkit, name="plan.txt", mime="text/plain", size=11, user="alice"):
+    return await chatkit({"type": "attachments.create", "params": {"name": name, "size": size, "mime_type": mime}}, user=user)
+
+
+def local(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+async def test_create_registers_metadata_and_answers_a_signed_upload_url(chatkit):
+    reply = await register(chatkit)
+
+    assert reply.status == 200
+    attachment = reply.json
+    assert attachment["type"] == "file" and attachment["name"] == "plan.txt"
+    assert attachment["upload_descriptor"]["method"] == "POST"
+    assert "metadata" not in attachment  # integration-only, never sent to the client
+    row = await models.Attachment.objects.aget(pk=attachment["id"])
+    assert (row.user_id, row.mime_type) == ("alice", "text/plain")
+
+
+async def test_image_gets_a_preview_url_that_serves_the_upload(chatkit, async_client):
+    attachment = (await register(chatkit, name="map.png", mime="image/png", size=4)).json
+    upload_url = local(attachment["upload_descriptor"]["url"])
+
+    uploaded = await async_client.post(upload_url, {"file": SimpleUploadedFile("map.png", b"\x89PNG", "image/png")})
+    preview = await async_client.get(local(attachment["preview_url"]))
+
+    assert uploaded.status_code == 200
+    assert preview.status_code == 200
+    assert preview.getvalue() == b"\x89PNG"
+    row = await models.Attachment.objects.aget(pk=attachment["id"])
+    assert row.data["upload_descriptor"] is None and row.data["metadata"]["size"] == 4
+
+
+async def test_a_forged_upload_url_is_404(async_client):
+    response = await async_client.post("/chatkit/attachments/atc_x:forged:sig/upload", {"file": b"x"})
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+async def test_oversized_attachment_is_refused(chatkit, settings):
+    settings.MERAK_MAX_ATTACHMENT_BYTES = 10
+
+    reply = await register(chatkit, size=11)
+
+    assert reply.status == 413 and reply.json["error"]["code"] == "attachment_too_large"
+    assert not await models.Attachment.objects.aexists()
+
+
+async def test_message_with_attachment_links_it_to_the_thread(chatkit):
+    attachment = (await register(chatkit)).json
+
+    reply = await chatkit(
+        {
+            "type": "threads.create",
+            "params": {"input": {"content": [{"type": "input_text", "text": "Plan Lisbon"}], "attachments": [attachment["id"]], "inference_options": {}}},
+        }
+    )
+
+    assert reply.status == 200
+    thread_id = reply.of_type("thread.created")[0]["thread"]["id"]
+    user_message = next(e["item"] for e in reply.of_type("thread.item.done") if e["item"]["type"] == "user_message")
+    assert user_message["attachments"][0]["id"] == attachment["id"]
+    assert (await models.Attachment.objects.aget(pk=attachment["id"])).thread_id == thread_id
+
+
+async def test_another_users_attachment_cannot_be_used_or_deleted(chatkit):
+    attachment = (await register(chatkit, user="alice")).json
+
+    used = await chatkit(
+        {
+            "type": "threads.create",
+            "params": {"input": {"content": [{"type": "input_text", "text": "hi"}], "attachments": [attachment["id"]], "inference_options": {}}},
+        },
+        user="bob",
+    )
+    deleted = await chatkit({"type": "attachments.delete", "params": {"attachment_id": attachment["id"]}}, user="bob")
+
+    assert used.status == 404 and deleted.status == 404
+    assert await models.Attachment.objects.filter(pk=attachment["id"]).aexists()
+    assert not await models.Thread.objects.filter(user_id="bob").aexists()
+
+
+async def test_delete_removes_metadata_and_file(chatkit, async_client, tmp_path):
+    attachment = (await register(chatkit)).json
+    await async_client.post(local(attachment["upload_descriptor"]["url"]), {"file": SimpleUploadedFile("plan.txt", b"hello world")})
+    assert (tmp_path / "attachments" / attachment["id"]).exists()
+
+    reply = await chatkit({"type": "attachments.delete", "params": {"attachment_id": attachment["id"]}})
+
+    assert reply.status == 200
+    assert not await models.Attachment.objects.filter(pk=attachment["id"]).aexists()
+    assert not (tmp_path / "attachments" / attachment["id"]).exists()

@@ -1,0 +1,91 @@
+"""SSE over a real socket from a real ASGI server: incremental delivery and cancellation."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+
+from chatkit_app import models
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CREATE = {
+    "type": "threads.create",
+    "params": {
+        "input": {
+            "content": [{"type": "input_text", "text": "4 days in Lisbon from 2027-03-12"}],
+            "attachments": [],
+            "inference_options": {},
+        }
+    },
+}
+
+
+def read_events(response: httpx.Response):
+    """(arrival time, event) for each SSE event, as the bytes come off the socket."""
+    buffer = b""
+    for chunk in response.iter_raw():
+        buffer += chunk
+        while b"\n\n" in buffer:
+            block, buffer = buffer.split(b"\n\n", 1)
+            if block.startswith(b"data: "):
+                yield time.monotonic(), json.loads(block[len(b"data: ") :])
+
+
+def test_events_arrive_while_the_reply_is_still_being_written(asgi_server, settings):
+    settings.MERAK_OFFLINE_STREAM_DELAY_MS = 5
+
+    with httpx.Client(timeout=30) as client:
+        with client.stream("POST", f"{asgi_server}/chatkit", json=CREATE, headers={"X-User-ID": "alice"}) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"] == "text/event-stream"
+            assert response.headers["cache-control"] == "no-store"
+            assert response.headers["x-accel-buffering"] == "no"
+            arrivals = list(read_events(response))
+
+    times = [at for at, _ in arrivals]
+    types = [event["type"] for _, event in arrivals]
+    assert types[0] == "thread.created"
+    deltas = [at for at, event in arrivals if event.get("update", {}).get("type", "").endswith("text_delta")]
+    assert len(deltas) > 20
+    # With 5 ms between words, a buffered response would deliver everything at
+    # once; here the first event is in hand long before the last one is sent.
+    assert times[-1] - times[0] > 0.1
+    assert deltas[-1] - deltas[0] > 0.1
+
+
+def test_disconnect_mid_reply_stores_the_partial_answer_and_the_cancel_note(asgi_server, settings):
+    settings.MERAK_OFFLINE_STREAM_DELAY_MS = 20
+    received = ""
+    thread_id = None
+
+    with httpx.Client(timeout=30) as client:
+        with client.stream("POST", f"{asgi_server}/chatkit", json=CREATE, headers={"X-User-ID": "alice"}) as response:
+            for _, event in read_events(response):
+                if event["type"] == "thread.created":
+                    thread_id = event["thread"]["id"]
+                update = event.get("update", {})
+                if update.get("type") == "assistant_message.content_part.text_delta":
+                    received += update["delta"]
+                    if len(received.split()) >= 8:
+                        break  # leaving the block closes the connection mid-reply
+
+    assert thread_id
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        kinds = list(models.Item.objects.filter(thread_id=thread_id).values_list("type", flat=True))
+        if "sdk_hidden_context" in kinds:
+            break
+        time.sleep(0.05)
+    assert kinds == ["user_message", "assistant_message", "sdk_hidden_context"] or (
+        kinds[0] == "user_message" and kinds[-2:] == ["assistant_message", "sdk_hidden_context"]
+    ), kinds
+    answer = models.Item.objects.get(thread_id=thread_id, type="assistant_message").data
+    stored = "".join(part["text"] for part in answer["content"])
+    assert stored.startswith(received.strip()[:20])
+    assert len(stored) < 2000, "the stream stopped; it did not run to its end"
+    note = models.Item.objects.get(thread_id=thread_id, type="sdk_hidden_context").data
+    assert "cancelled" in note["content"]
