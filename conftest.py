@@ -4,6 +4,7 @@ import pytest
 from asgiref.sync import SyncToAsync
 from django.db import connections
 
+from chatkit_app import database
 from chatkit_app.context import RequestContext
 
 
@@ -25,6 +26,7 @@ def release_orm_thread_connections():
     """
     yield
     SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+    database.close_connections()
 
 
 @pytest.fixture(scope="session", autouse=True)

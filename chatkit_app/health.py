@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from asgiref.sync import sync_to_async
 from django.db import DatabaseError, connection
+
+from .database import in_database_thread
 
 logger = logging.getLogger(__name__)
 
 
-@sync_to_async
+@in_database_thread
 def database_ok() -> bool:
     try:
         with connection.cursor() as cursor:

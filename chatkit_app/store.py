@@ -3,8 +3,9 @@
 Semantics follow the SDK's reference store: items in `created_at` order with
 insertion order breaking ties, `after` is the id of the last row of the
 previous page, `save_*` are upserts, and a row of another user is exactly as
-missing as one that never existed. Every method makes one `sync_to_async` hop
-and one query where one suffices; nothing here blocks the event loop.
+missing as one that never existed. Every method makes one hop to the database
+threads (`chatkit_app.database`) and one query where one suffices; nothing here
+blocks the event loop.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ import secrets
 from functools import cache
 from typing import Any, Literal
 
-from asgiref.sync import sync_to_async
 from chatkit.store import NotFoundError, Store, StoreItemType, default_generate_id
 from chatkit.types import Attachment, FeedbackKind, Page, ThreadItem, ThreadMetadata
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.db.models import Q, QuerySet
 from pydantic import TypeAdapter
 
 from . import models
+from .database import in_database_thread
+from .upsert import upsert_owned
 from .models import as_aware
 
 _ITEM = TypeAdapter(ThreadItem)
@@ -70,7 +73,7 @@ def _ordered(qs: QuerySet, order: Order) -> QuerySet:
 # --- threads -----------------------------------------------------------------
 
 
-@sync_to_async
+@in_database_thread
 def _load_thread(thread_id: str, user_id: str) -> ThreadMetadata:
     data = models.Thread.objects.filter(thread_id=thread_id, user_id=user_id).values_list("data", flat=True).first()
     if data is None:
@@ -78,22 +81,20 @@ def _load_thread(thread_id: str, user_id: str) -> ThreadMetadata:
     return _THREAD.validate_python(data)
 
 
-@sync_to_async
+@in_database_thread
 def _save_thread(thread: ThreadMetadata, user_id: str) -> None:
-    columns = _thread_columns(thread)
-    if models.Thread.objects.filter(thread_id=thread.id, user_id=user_id).update(**columns):
-        return
-    try:
-        with transaction.atomic():
-            models.Thread.objects.create(thread_id=thread.id, user_id=user_id, **columns)
-    except IntegrityError:
-        # The id is taken: by another user (not theirs to write), or by this
-        # user's concurrent request (then the update now applies).
-        if not models.Thread.objects.filter(thread_id=thread.id, user_id=user_id).update(**columns):
-            raise NotFoundError(f"Thread {thread.id} not found") from None
+    columns = {**_thread_columns(thread), "updated_at": timezone.now()}
+    written = upsert_owned(
+        models.Thread,
+        {"thread_id": thread.id, "user_id": user_id, **columns},
+        conflict=("thread_id",),
+        update=tuple(columns),
+    )
+    if not written:  # the id is another user's thread
+        raise NotFoundError(f"Thread {thread.id} not found")
 
 
-@sync_to_async
+@in_database_thread
 def _load_threads(limit: int, after: str | None, order: Order, user_id: str) -> Page[ThreadMetadata]:
     qs = models.Thread.objects.filter(user_id=user_id)
     if after:
@@ -105,7 +106,7 @@ def _load_threads(limit: int, after: str | None, order: Order, user_id: str) -> 
     return _page(rows, limit, "id", _THREAD.validate_python)
 
 
-@sync_to_async
+@in_database_thread
 def _delete_thread(thread_id: str, user_id: str) -> None:
     # Items and their feedback go with the thread (ON DELETE CASCADE, batched).
     models.Thread.objects.filter(thread_id=thread_id, user_id=user_id).delete()
@@ -114,7 +115,7 @@ def _delete_thread(thread_id: str, user_id: str) -> None:
 # --- items -------------------------------------------------------------------
 
 
-@sync_to_async
+@in_database_thread
 def _load_thread_items(
     thread_id: str, after: str | None, limit: int, order: Order, user_id: str
 ) -> Page[ThreadItem]:
@@ -128,23 +129,25 @@ def _load_thread_items(
     return _page(rows, limit, "id", _ITEM.validate_python)
 
 
-@sync_to_async
+@in_database_thread
 def _upsert_item(thread_id: str, item: ThreadItem, user_id: str) -> None:
-    if not models.Thread.objects.filter(thread_id=thread_id, user_id=user_id).exists():
-        raise NotFoundError(f"Thread {thread_id} not found")
     columns = _item_columns(item)
-    row = models.Item(thread_id=thread_id, item_id=item.id, user_id=user_id, **columns)
     try:
         # An item saved again keeps its place (seq) in the thread.
-        models.Item.objects.bulk_create(
-            [row], update_conflicts=True, unique_fields=["thread", "item_id"], update_fields=list(columns)
+        written = upsert_owned(
+            models.Item,
+            {"thread": thread_id, "item_id": item.id, "user_id": user_id, **columns},
+            conflict=("thread", "item_id"),
+            update=tuple(columns),
+            parent=(models.Thread, {"thread_id": thread_id, "user_id": user_id}),
         )
-    except IntegrityError:
-        # The thread was deleted between the check and the insert.
-        raise NotFoundError(f"Thread {thread_id} not found") from None
+    except IntegrityError:  # the thread was deleted while this ran
+        written = False
+    if not written:
+        raise NotFoundError(f"Thread {thread_id} not found")
 
 
-@sync_to_async
+@in_database_thread
 def _load_item(thread_id: str, item_id: str, user_id: str) -> ThreadItem:
     data = (
         models.Item.objects.filter(thread_id=thread_id, item_id=item_id, user_id=user_id)
@@ -156,12 +159,12 @@ def _load_item(thread_id: str, item_id: str, user_id: str) -> ThreadItem:
     return _ITEM.validate_python(data)
 
 
-@sync_to_async
+@in_database_thread
 def _delete_item(thread_id: str, item_id: str, user_id: str) -> None:
     models.Item.objects.filter(thread_id=thread_id, item_id=item_id, user_id=user_id).delete()
 
 
-@sync_to_async
+@in_database_thread
 def _save_feedback(thread_id: str, item_ids: list[str], kind: FeedbackKind, user_id: str) -> None:
     wanted = set(item_ids)
     found = dict(
@@ -180,7 +183,7 @@ def _save_feedback(thread_id: str, item_ids: list[str], kind: FeedbackKind, user
 # --- attachments ---------------------------------------------------------------
 
 
-@sync_to_async
+@in_database_thread
 def _save_attachment(attachment: Attachment, user_id: str) -> None:
     columns = {
         "thread_id": attachment.thread_id or "",
@@ -198,7 +201,7 @@ def _save_attachment(attachment: Attachment, user_id: str) -> None:
         raise NotFoundError(f"Attachment {attachment.id} not found") from None
 
 
-@sync_to_async
+@in_database_thread
 def _load_attachment(attachment_id: str, user_id: str) -> Attachment:
     data = (
         models.Attachment.objects.filter(attachment_id=attachment_id, user_id=user_id)
@@ -210,7 +213,7 @@ def _load_attachment(attachment_id: str, user_id: str) -> Attachment:
     return _ATTACHMENT.validate_python(data)
 
 
-@sync_to_async
+@in_database_thread
 def _delete_attachment(attachment_id: str, user_id: str) -> None:
     models.Attachment.objects.filter(attachment_id=attachment_id, user_id=user_id).delete()
 

@@ -77,6 +77,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.b
         "timeout": 10,
     }
 
+# Threads the ChatKit store runs its queries on (0: one on SQLite, four on PostgreSQL).
+MERAK_DB_THREADS = env.int("MERAK_DB_THREADS", default=0)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

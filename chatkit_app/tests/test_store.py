@@ -54,6 +54,8 @@ from django.test.utils import CaptureQueriesContext
 from pydantic import AnyUrl
 
 from chatkit_app import models
+from chatkit_app import database
+from chatkit_app.database import in_database_thread
 from chatkit_app.store import DjangoStore
 
 pytestmark = [
@@ -209,15 +211,23 @@ def assert_pages(pages: list[Page], limit: int, expected_ids: list[str]) -> None
     assert pages[-1].after is None
 
 
-@asynccontextmanager
-async def queries():
-    """Capture the queries of the thread `sync_to_async` runs the ORM in."""
-    captured = await sync_to_async(lambda: CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]))()
-    await sync_to_async(captured.__enter__)()
-    try:
-        yield captured
-    finally:
-        await sync_to_async(captured.__exit__)(None, None, None)
+@pytest.fixture
+def queries(settings):
+    """Capture the queries the store runs (on one database thread, so that all of them are seen)."""
+    settings.MERAK_DB_THREADS = 1
+    database.close_connections()  # the next store call starts the executor with one thread
+    on_db_thread = in_database_thread(lambda method, *args: method(*args))  # on that thread's connection
+
+    @asynccontextmanager
+    async def capture():
+        captured = await on_db_thread(lambda: CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]))
+        await on_db_thread(captured.__enter__)
+        try:
+            yield captured
+        finally:
+            await on_db_thread(captured.__exit__, None, None, None)
+
+    return capture
 
 
 # --- threads ------------------------------------------------------------------
@@ -594,7 +604,7 @@ def test_generated_ids_are_long_enough_not_to_collide(store, alice):
 # --- queries and the event loop -----------------------------------------------
 
 
-async def test_store_methods_make_a_constant_number_of_queries(store, alice):
+async def test_store_methods_make_a_constant_number_of_queries(store, alice, queries):
     async def counts(n: int) -> dict[str, int]:
         thread_id = f"thr_{n}"
         await store.save_thread(make_thread(thread_id), alice)
