@@ -120,7 +120,7 @@ async def read_stream(reader: asyncio.StreamReader, started: float, results: Res
     status_line = await reader.readline()
     if b" 200 " not in status_line:
         raise RuntimeError(status_line.decode(errors="replace").strip())
-    while (line := await reader.readline()) not in (b"\r\n", b""):
+    while await reader.readline() not in (b"\r\n", b""):
         pass
     first = None
     events = 0

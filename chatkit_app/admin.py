@@ -273,3 +273,7 @@ class AttachmentAdmin(RecordAdmin):
     fields = readonly_fields = (
         "attachment_id", "name", "mime_type", "type", "user_id", "thread_id", "created_at", "pretty_data",
     )  # fmt: skip
+
+
+# Client tokens have an admin of their own.
+from . import token_admin  # noqa: E402,F401

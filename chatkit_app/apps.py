@@ -6,3 +6,6 @@ from django.apps import AppConfig
 class ChatkitAppConfig(AppConfig):
     name = "chatkit_app"
     verbose_name = "ChatKit"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

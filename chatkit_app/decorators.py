@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from .errors import api_error_response, error_response
+from . import request_log
+from .errors import error_response, response_for, to_api_error
 
 AsyncView = Callable[..., Awaitable[HttpResponse]]
 
@@ -31,7 +32,9 @@ def json_endpoint(*methods: str) -> Callable[[AsyncView], AsyncView]:
             try:
                 return await view(request, *args, **kwargs)
             except Exception as exc:
-                return api_error_response(exc)
+                error = to_api_error(exc)
+                request_log.annotate(request, error=error.code)
+                return response_for(error)
 
         return wrapper
 

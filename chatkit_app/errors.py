@@ -17,14 +17,22 @@ logger = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    """A domain error with a machine-readable code and an HTTP status."""
+    """A domain error with a machine-readable code, an HTTP status, and any headers it needs."""
 
     status = 400
     code = "invalid_request"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.message = message
+        self.headers = headers or {}  # e.g. Retry-After (429) or WWW-Authenticate (401)
         if code is not None:
             self.code = code
         if status is not None:
@@ -87,5 +95,11 @@ def to_api_error(exc: Exception) -> ApiError:
 
 
 def api_error_response(exc: Exception) -> JsonResponse:
-    error = to_api_error(exc)
-    return error_response(error.status, error.code, error.message)
+    return response_for(to_api_error(exc))
+
+
+def response_for(error: ApiError) -> JsonResponse:
+    response = error_response(error.status, error.code, error.message)
+    for name, value in error.headers.items():
+        response[name] = value
+    return response

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+from asgiref.sync import sync_to_async
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 
 from .database import in_database_thread
@@ -22,7 +25,21 @@ def database_ok() -> bool:
         return False
 
 
+@sync_to_async(thread_sensitive=False)
+def cache_ok() -> bool:
+    """Whether the cache (rate limits, open streams) takes a value and gives it back."""
+    try:
+        cache.set("merak:healthz", "ok", timeout=60)
+        return cache.get("merak:healthz") == "ok"
+    except Exception:  # each backend has its own connection errors (redis, pymemcache...)
+        logger.warning("health check: the cache is unreachable", exc_info=True)
+        return False
+
+
 async def report() -> tuple[bool, dict[str, str]]:
     """(all healthy, a status per dependency)."""
-    database = await database_ok()
-    return database, {"database": "ok" if database else "unreachable"}
+    database, cache_ = await asyncio.gather(database_ok(), cache_ok())
+    return database and cache_, {
+        "database": "ok" if database else "unreachable",
+        "cache": "ok" if cache_ else "unreachable",
+    }

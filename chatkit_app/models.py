@@ -1,6 +1,7 @@
-"""ORM tables behind the ChatKit store: threads, their items, attachments, feedback.
+"""ORM tables behind the ChatKit store (threads, their items, attachments, feedback),
+the client tokens that identify callers, and the leases that keep one stream per thread.
 
-Each row keeps the SDK object as JSON in `data`; that JSON is the object. The
+Each store row keeps the SDK object as JSON in `data`; that JSON is the object. The
 other columns (ids, user, type, timestamps, title) exist for queries and the
 admin, and are derived from the object in one place: `chatkit_app.store`.
 """
@@ -92,3 +93,56 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.item.item_id}"
+
+
+class ClientToken(models.Model):
+    """A client secret handed out for one user: only its SHA-256 is kept, never the secret.
+
+    Refreshing revokes a token and issues its successor (`replaces`); every
+    token of one refresh chain shares `chain`, so reuse of a rotated secret can
+    revoke them all at once. The rules live in `chatkit_app.tokens`.
+    """
+
+    class RevokedReason(models.TextChoices):
+        ROTATED = "rotated", "rotated (refreshed)"
+        REUSE = "reuse", "chain revoked: a rotated secret was reused"
+        ADMIN = "admin", "revoked by an administrator"
+
+    secret_hash = models.CharField("secret hash", max_length=64, unique=True, editable=False)
+    user_id = models.CharField("user id", max_length=128, db_index=True)
+    chain = models.UUIDField(db_index=True, editable=False, help_text="Shared by every token of one refresh chain.")
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by", editable=False
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=16, choices=RevokedReason.choices, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"token {self.pk} of {self.user_id}"
+
+
+class ThreadLease(models.Model):
+    """Held while a reply streams into a thread, so two streams never interleave their items.
+
+    A row per (thread, user) rather than per thread: another user's request
+    for the same id then never waits on, or learns of, the owner's stream. The
+    holder renews `expires_at` while it streams; a worker that dies leaves a
+    lease that lapses. The rules live in `chatkit_app.thread_locks`.
+    """
+
+    thread_id = models.CharField("thread id", max_length=64)
+    user_id = models.CharField("user id", max_length=128)
+    holder = models.CharField(max_length=32, help_text="Random id of the stream holding the lease.")
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thread_id", "user_id"], name="one_stream_per_thread")]
+
+    def __str__(self) -> str:
+        return f"lease on {self.thread_id}"

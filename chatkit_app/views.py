@@ -1,16 +1,22 @@
-"""HTTP views: `/chatkit` (the ChatKit protocol), attachment files, and `/healthz`."""
+"""HTTP views: `/chatkit` (the ChatKit protocol), client tokens, attachment files, and `/healthz`."""
 
 from __future__ import annotations
 
+import json
+from typing import Any, cast
+
 from chatkit.server import StreamingResult
+from chatkit.types import is_streaming_req
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
-from . import attachments, health
-from .auth import request_context
+from . import attachments, health, limits, request_log, tokens
+from .auth import authenticate, server_key_required, valid_user_id
+from .context import RequestContext
 from .decorators import json_endpoint
-from .errors import ServiceDisabled, error_response
+from .errors import InvalidRequest, ServiceDisabled, error_response
 from .server import get_server
+from .stream_guard import StreamGuard
 from .streaming import EventPump
 
 
@@ -18,18 +24,73 @@ from .streaming import EventPump
 async def chatkit(request: HttpRequest) -> HttpResponse:
     if not settings.MERAK_ENABLE_CHATKIT_SERVER:
         raise ServiceDisabled("The ChatKit server is disabled (MERAK_ENABLE_CHATKIT_SERVER is off).")
-    context = request_context(request)
-    result = await get_server().process(request.body, context)
-    if not isinstance(result, StreamingResult):
+    context = await authenticate(request)
+    await limits.acount_request(context.user_id)
+    server = get_server()
+    parsed = server.parse(request.body)
+    thread_id = getattr(getattr(parsed, "params", None), "thread_id", None)
+    request_log.annotate(request, request_type=parsed.type, thread_id=thread_id)
+    if not is_streaming_req(parsed):
+        result = await server.handle(parsed, context)
         return HttpResponse(result.json, content_type="application/json")
-    pump = EventPump(aiter(result))
+    return await _stream(request, parsed, context, thread_id)
+
+
+async def _stream(request: HttpRequest, parsed: Any, context: RequestContext, thread_id: str | None) -> HttpResponse:
+    # Before anything is stored: 429 past the user's open streams, 409 if this thread is streaming.
+    guard = await StreamGuard.acquire(context.user_id, thread_id)
+    try:
+        result = cast(StreamingResult, await get_server().handle(parsed, context))
+        pump = EventPump(guard.around(aiter(result)))
+    except BaseException:
+        await guard.release()
+        raise
     # Errors before the first event (unknown thread, bad tool output...) still
     # get a proper status; after it, they are error events in the stream.
     first = await pump.first()
+    if thread_id is None:
+        request_log.annotate(request, thread_id=request_log.created_thread_id(first))
     response = StreamingHttpResponse(pump.relay(first), content_type="text/event-stream")
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"
     return response
+
+
+def _json_object(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body)
+    except (ValueError, RecursionError):
+        raise InvalidRequest("The request body is not valid JSON.", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    return body
+
+
+def _token_response(issued: tokens.IssuedToken) -> JsonResponse:
+    response = JsonResponse(issued.as_json())
+    response["Cache-Control"] = "no-store"  # it carries a secret
+    return response
+
+
+@json_endpoint("POST")
+@server_key_required
+async def token_start(request: HttpRequest) -> HttpResponse:
+    """`{"user_id"}` -> a new client secret for that user (server to server, with the server key)."""
+    user_id = valid_user_id(_json_object(request).get("user_id"))
+    request_log.annotate(request, user_id=user_id)
+    return _token_response(await tokens.aissue(user_id))
+
+
+@json_endpoint("POST")
+@server_key_required
+async def token_refresh(request: HttpRequest) -> HttpResponse:
+    """`{"client_secret"}` -> its successor; the presented secret is revoked (server to server)."""
+    secret = _json_object(request).get("client_secret")
+    if not isinstance(secret, str) or not secret:
+        raise InvalidRequest("`client_secret` must be the current client secret.")
+    issued = await tokens.arefresh(secret)
+    request_log.annotate(request, user_id=issued.token.user_id)
+    return _token_response(issued)
 
 
 @json_endpoint("GET", "HEAD")

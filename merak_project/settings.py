@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so its JSON line covers every request and every response carries X-Request-ID.
+    "chatkit_app.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",  # async: no thread hop per request
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -117,6 +120,29 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Feature flags handed to the agent through its context (comma-separated names).
 MERAK_FEATURE_FLAGS = env.list("MERAK_FEATURE_FLAGS", default=[])
 
+# --- Identity ---------------------------------------------------------------
+# The server key: what the frontend's backend (and any trusted proxy) sends as
+# `Authorization: Bearer ...` to issue client tokens, or to call /chatkit for a
+# user named in X-User-ID. Development falls back to a fixed, public key so a
+# fresh checkout (and the frontend's dev default) work with no configuration;
+# with DJANGO_DEBUG off there is no default.
+DEV_SERVER_API_KEY = "merak-dev-server-key"
+MERAK_SERVER_API_KEY = env("MERAK_SERVER_API_KEY", default="") or (DEV_SERVER_API_KEY if DEBUG else "")
+if not MERAK_SERVER_API_KEY:
+    raise ImproperlyConfigured("Set MERAK_SERVER_API_KEY: it is required when DJANGO_DEBUG is off.")
+# How long a client secret works, and how long after that it may still be refreshed.
+MERAK_CLIENT_TOKEN_TTL_SECONDS = env.int("MERAK_CLIENT_TOKEN_TTL_SECONDS", default=900)
+MERAK_CLIENT_TOKEN_REFRESH_GRACE_SECONDS = env.int("MERAK_CLIENT_TOKEN_REFRESH_GRACE_SECONDS", default=86_400)
+
+# --- Limits -----------------------------------------------------------------
+# Rate limits and open-stream counts live in this cache: local memory counts per
+# process, so several workers need a shared one (CACHE_URL=redis://host:6379/0).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Requests per user per window on /chatkit, and streams a user may have open at once (0: no limit).
+MERAK_RATE_LIMIT_REQUESTS = env.int("MERAK_RATE_LIMIT_REQUESTS", default=120)
+MERAK_RATE_LIMIT_WINDOW_SECONDS = env.int("MERAK_RATE_LIMIT_WINDOW_SECONDS", default=60)
+MERAK_MAX_OPEN_STREAMS_PER_USER = env.int("MERAK_MAX_OPEN_STREAMS_PER_USER", default=3)
+
 # --- Agent model ------------------------------------------------------------
 # No key: the deterministic offline planner. A key: the OpenAI model named by
 # MERAK_MODEL. OPENAI_BASE_URL points the same code at any compatible server.
@@ -129,14 +155,17 @@ MERAK_OFFLINE_STREAM_DELAY_MS = env.float("MERAK_OFFLINE_STREAM_DELAY_MS", defau
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+# `json`: one JSON object per line (what log shippers want); `plain`: human-readable text.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
+        "json": {"()": "merak_project.log_format.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain" if LOG_FORMAT == "plain" else "json"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -144,5 +173,8 @@ LOGGING = {
         "chatkit": {"level": "WARNING"},
         "openai.agents": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
+        # merak.requests logs every request once; Django's own line per 4xx would
+        # repeat it (with the raw path, which may hold a signed attachment token).
+        "django.request": {"level": "ERROR"},
     },
 }

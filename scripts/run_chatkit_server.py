@@ -44,6 +44,7 @@ def main() -> None:
         http="httptools",
         lifespan="off",
         access_log=False,
+        log_config=None,  # uvicorn's own lines go through Django's LOGGING (JSON) like every other
         timeout_graceful_shutdown=10,
     )
 

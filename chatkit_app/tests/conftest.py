@@ -7,11 +7,14 @@ import json
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 import uvicorn
+from django.conf import settings
+from django.core.cache import cache
 
 
 def parse_sse(raw: bytes) -> list[dict]:
@@ -39,15 +42,78 @@ class ChatKitReply:
         return [event for event in self.events if event["type"] == event_type]
 
 
+def proxy_headers(user: str = "alice") -> dict[str, str]:
+    """Trusted-proxy credentials: the server key, and the user it acts for."""
+    return {"Authorization": f"Bearer {settings.MERAK_SERVER_API_KEY}", "X-User-ID": user}
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no requests or open streams counted (the local-memory cache outlives tests)."""
+    cache.clear()
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def any_cache(request, settings):
+    """The default cache as local memory, then as Redis (django-redis, what CACHE_URL=redis://... gives)."""
+    if request.param == "redis":
+        if not redis_reachable():
+            pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": f"merak-test-{uuid.uuid4().hex}",
+            }
+        }
+        yield request.param
+        cache.clear()
+        return
+    yield request.param
+
+
+@pytest.fixture
+def unreachable_cache(settings):
+    """The default cache pointing at a Redis nobody listens on."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+        }
+    }
+
+
 @pytest.fixture
 def chatkit(async_client, transactional_db):
-    """POST a ChatKit request (dict, or raw bytes) to /chatkit as a user; the whole reply."""
+    """POST a ChatKit request (dict, or raw bytes) to /chatkit; the whole reply.
 
-    async def call(request: dict | bytes | str, user: str = "alice", **headers: str) -> ChatKitReply:
+    As `user` through the trusted-proxy credentials, unless `headers` are
+    given: then exactly those (a client secret's `bearer()`, or none at all).
+    """
+
+    async def call(
+        request: dict | bytes | str, user: str = "alice", headers: dict[str, str] | None = None
+    ) -> ChatKitReply:
         body = request if isinstance(request, (bytes, str)) else json.dumps(request)
-        response = await async_client.post(
-            "/chatkit", data=body, content_type="application/json", headers={"X-User-ID": user, **headers}
-        )
+        sent = proxy_headers(user) if headers is None else headers
+        response = await async_client.post("/chatkit", data=body, content_type="application/json", headers=sent)
         if response.streaming:
             raw = b"".join([chunk async for chunk in response.streaming_content])
         else:
@@ -58,6 +124,42 @@ def chatkit(async_client, transactional_db):
         return reply
 
     return call
+
+
+@pytest.fixture
+def issue_token(transactional_db):
+    """Issue a real client secret for a user (through the token service); `changes` edit its row after."""
+    from asgiref.sync import sync_to_async
+
+    from chatkit_app import models, tokens
+
+    @sync_to_async
+    def issue(user: str = "alice", **changes) -> str:
+        issued = tokens.issue(user)
+        if changes:
+            models.ClientToken.objects.filter(pk=issued.token.pk).update(**changes)
+        return issued.client_secret
+
+    return issue
+
+
+async def stored_rows() -> dict[str, list]:
+    """Everything stored, to show a request changed nothing."""
+    from chatkit_app import models
+
+    tables = {
+        "threads": models.Thread.objects.order_by("seq").values_list(
+            "thread_id", "user_id", "title", "status", "updated_at", "data"
+        ),
+        "items": models.Item.objects.order_by("seq").values_list("item_id", "thread_id", "user_id", "data"),
+        "feedback": models.Feedback.objects.order_by("id").values_list("item_id", "user_id", "kind"),
+        "attachments": models.Attachment.objects.order_by("pk").values_list(
+            "attachment_id", "user_id", "thread_id", "data"
+        ),
+        "tokens": models.ClientToken.objects.order_by("id").values_list("id", "user_id", "expires_at", "revoked_at"),
+        "leases": models.ThreadLease.objects.order_by("id").values_list("thread_id", "user_id"),
+    }
+    return {name: [row async for row in rows] for name, rows in tables.items()}
 
 
 @pytest.fixture

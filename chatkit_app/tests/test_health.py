@@ -1,4 +1,4 @@
-"""`/healthz` says whether the database answers."""
+"""`/healthz` says whether the database and the cache answer."""
 
 import json
 
@@ -14,7 +14,7 @@ async def test_healthy_service_reports_ok(async_client):
     response = await async_client.get("/healthz")
 
     assert response.status_code == 200
-    assert json.loads(response.content) == {"status": "ok", "database": "ok"}
+    assert json.loads(response.content) == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 async def test_unreachable_database_is_a_503(async_client, monkeypatch):
@@ -27,4 +27,17 @@ async def test_unreachable_database_is_a_503(async_client, monkeypatch):
         response = await async_client.get("/healthz")
 
     assert response.status_code == 503
-    assert json.loads(response.content) == {"status": "unavailable", "database": "unreachable"}
+    assert json.loads(response.content) == {"status": "unavailable", "database": "unreachable", "cache": "ok"}
+
+
+async def test_unreachable_cache_is_a_503(async_client, unreachable_cache):
+    response = await async_client.get("/healthz")
+
+    assert response.status_code == 503
+    assert json.loads(response.content) == {"status": "unavailable", "database": "ok", "cache": "unreachable"}
+
+
+async def test_a_shared_redis_cache_reports_ok(async_client, any_cache):
+    response = await async_client.get("/healthz")
+
+    assert response.status_code == 200 and json.loads(response.content)["cache"] == "ok"

@@ -11,7 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import free_port
+from django.conf import settings
+
+from .conftest import free_port, proxy_headers
 from .test_view_streaming import CREATE, read_events
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +29,7 @@ def runserver(tmp_path):
         "MERAK_MODEL": "gpt-4.1-mini",
         "MERAK_OFFLINE_STREAM_DELAY_MS": "5",
         "DJANGO_DEBUG": "true",
+        "MERAK_SERVER_API_KEY": settings.MERAK_SERVER_API_KEY,
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True, capture_output=True)
@@ -53,7 +56,7 @@ def runserver(tmp_path):
 
 def test_runserver_is_daphne_and_streams_events_as_they_come(runserver):
     with httpx.Client(timeout=30) as client:
-        with client.stream("POST", f"{runserver}/chatkit", json=CREATE, headers={"X-User-ID": "dev"}) as response:
+        with client.stream("POST", f"{runserver}/chatkit", json=CREATE, headers=proxy_headers("dev")) as response:
             assert response.status_code == 200
             assert response.headers["server"].startswith("daphne")
             assert response.headers["content-type"] == "text/event-stream"

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 from typing import get_args
 
 import pytest
-from asgiref.sync import sync_to_async
 from chatkit.store import NotFoundError, StoreItemType
 from chatkit.types import (
     Annotation,

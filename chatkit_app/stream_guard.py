@@ -1,0 +1,94 @@
+"""What a streaming request holds while it streams: one of its user's stream slots and its thread's lease.
+
+Both are taken before anything is stored or streamed (429 or 409 otherwise),
+renewed while the stream runs, and given back when it ends, fails or is
+cancelled by the client leaving: `around()` wraps the SDK's stream inside the
+task that runs it (`streaming.EventPump`), so its `finally` runs in all three.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+from asgiref.sync import sync_to_async
+
+from . import limits, thread_locks
+from .database import in_database_thread
+from .thread_locks import ThreadBusy
+
+logger = logging.getLogger(__name__)
+
+RENEW_EVERY_SECONDS = min(thread_locks.LEASE_SECONDS, limits.STREAM_SLOT_SECONDS) / 3
+
+# Cache calls may be network round trips: off the event loop, like database calls.
+_take_stream_slot = sync_to_async(limits.take_stream_slot, thread_sensitive=False)
+_give_back_stream_slot = sync_to_async(limits.give_back_stream_slot, thread_sensitive=False)
+_renew_stream_slots = sync_to_async(limits.renew_stream_slots, thread_sensitive=False)
+_acquire_lease = in_database_thread(thread_locks.acquire)
+_renew_lease = in_database_thread(thread_locks.renew)
+_release_lease = in_database_thread(thread_locks.release)
+
+
+class StreamGuard:
+    """Held by one streaming request; `release()` is idempotent."""
+
+    def __init__(self, user_id: str, thread_id: str | None, slot: bool) -> None:
+        self.user_id = user_id
+        self.thread_id = thread_id
+        self.holder = thread_locks.new_holder()
+        self._slot = slot
+        self._leased = False
+        self._released = False
+
+    @classmethod
+    async def acquire(cls, user_id: str, thread_id: str | None) -> StreamGuard:
+        """Take a stream slot, then the thread's lease (none for a new thread); 429 or 409 when taken."""
+        guard = cls(user_id, thread_id, await _take_stream_slot(user_id))
+        try:
+            if thread_id is not None and thread_locks.lockable(thread_id):
+                if not await _acquire_lease(thread_id, user_id, guard.holder):
+                    raise ThreadBusy(
+                        "A reply is already streaming into this thread; try again when it ends.",
+                        headers={"Retry-After": "1"},
+                    )
+                guard._leased = True
+        except BaseException:
+            await guard.release()
+            raise
+        return guard
+
+    async def around(self, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        """`stream`, renewing what this guard holds while it runs and releasing it when it stops."""
+        renewer = asyncio.create_task(self._renew_periodically())
+        try:
+            async for chunk in stream:
+                yield chunk
+        finally:
+            renewer.cancel()
+            # Shielded: a second cancellation must not leave the lease or the slot taken.
+            await asyncio.shield(self.release())
+
+    async def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        try:
+            if self._leased:
+                await _release_lease(self.thread_id, self.user_id, self.holder)
+        finally:
+            if self._slot:
+                await _give_back_stream_slot(self.user_id)
+
+    async def _renew_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY_SECONDS)
+            try:
+                if self._slot:
+                    await _renew_stream_slots(self.user_id)
+                if self._leased and not await _renew_lease(self.thread_id, self.user_id, self.holder):
+                    logger.warning("thread lease lost while streaming", extra={"thread_id": self.thread_id})
+                    self._leased = False
+            except Exception:
+                logger.warning("could not renew a stream's lease or slot", exc_info=True)
