@@ -98,8 +98,12 @@ def _json_object(text: Any) -> dict[str, Any]:
 
 
 def _tool_output(output: Any) -> dict[str, Any]:
-    """A tool's JSON result; anything else (the SDK's own failure text) becomes an error result."""
+    """A tool's JSON result as an object; other JSON (a browser's `true`) under "value"; anything
+    else (the SDK's own failure text) becomes an error result."""
     if not isinstance(output, str):
         output = _message_text(output)
-    parsed = _json_object(output)
-    return parsed or {"error": "tool_failed", "message": output.strip() or "The tool returned nothing."}
+    try:
+        parsed = json.loads(output)
+    except json.JSONDecodeError:
+        return {"error": "tool_failed", "message": output.strip() or "The tool returned nothing."}
+    return parsed if isinstance(parsed, dict) else {"value": parsed}

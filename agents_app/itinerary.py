@@ -1,4 +1,7 @@
-"""Writes the offline planner's replies: a day-by-day plan from the tools' facts, or a question for the user."""
+"""Writes the offline planner's replies: a day-by-day plan from the tools' facts, a question, or a map confirmation.
+
+Always English; dates, times and numbers are written the user's way (`agents_app.locales`).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +10,27 @@ from datetime import date, timedelta
 from typing import Any
 
 from agents_app.gazetteer import country
+from agents_app.locales import HOUSE_STYLE, LocaleFormat
 from agents_app.trip_request import DEFAULT_LEAD_DAYS, MAX_DAYS, TripRequest
 
 OFFLINE_NOTICE = "(Offline planner — no AI model is configured.)"
 
-# Middle days cycle through these, so a long trip is not one day repeated.
+# Middle days cycle through these, so a long trip is not one day repeated: (outline, plan).
 _DAY_THEMES = (
-    "The main sights and a museum in the morning, lunch at a local market, "
-    "the historic quarter on foot in the afternoon.",
-    "A neighbourhood beyond the centre: parks, cafés and small shops at an easy pace.",
-    "A half-day trip out of town, back in time for dinner somewhere the locals go.",
-    "Galleries or a guided walking tour in the morning; a free afternoon to revisit favourites.",
+    ("Main sights and a museum", "The main sights and a museum in the morning, lunch at a local market, "
+     "the historic quarter on foot in the afternoon."),
+    ("Neighbourhoods and cafés", "A neighbourhood beyond the centre: parks, cafés and small shops at an easy pace."),
+    ("Half-day trip out of town", "A half-day trip out of town, back in time for dinner somewhere the locals go."),
+    ("Galleries and a walking tour", "Galleries or a guided walking tour in the morning; "
+     "a free afternoon to revisit favourites."),
+)
+_BUDGET_THEMES = (
+    ("Free sights and a walking tour", "Free sights first — churches, viewpoints and a free walking tour — "
+     "and a picnic from a market for lunch."),
+    ("Neighbourhoods on foot", "A neighbourhood beyond the centre on foot or by public transport; "
+     "museums in their free-entry hours."),
+    ("Markets and parks", "Parks, a local market and the old streets; street food or a set lunch menu."),
+    ("A cheap day trip", "A regional train or bus out of town on a day ticket; back for an inexpensive dinner."),
 )
 
 
@@ -26,12 +39,62 @@ def ask_for_destination(user_said_something: bool) -> str:
     opening = "I couldn't find a city I know in your message. " if user_said_something else ""
     return (
         f"{OFFLINE_NOTICE}\n\n{opening}Where would you like to go, and when? Tell me a destination city "
-        'and, if you know them, your dates — for example "4 days in Lisbon from 2027-03-12" or '
-        '"a weekend in Paris".'
+        'and, if you know them, your dates — for example "4 days in Lisbon from 12 March" or '
+        '"a weekend in Kyoto next month".'
     )
 
 
-def compose_plan(request: TripRequest, results: Mapping[str, dict[str, Any]]) -> str:
+def ask_for_dates(request: TripRequest) -> str:
+    """The reply when the destination is known but not when the trip starts: ask rather than guess."""
+    assert request.city is not None
+    place = _place(request.city.name, request.city.country_code)
+    if request.days_given:
+        question = f"When would you like to start your {_days(request.days)} in {place}?"
+    else:
+        question = f"When would you like to go to {place}, and for how many days?"
+    return (
+        f"{OFFLINE_NOTICE}\n\n{question} For example \"from 12 March\", \"mid-June\" or \"next weekend\". "
+        "If your dates are flexible, say so and I'll pick some."
+    )
+
+
+def ask_what_to_map() -> str:
+    """The reply to a map request before any place has come up."""
+    return f"{OFFLINE_NOTICE}\n\nWhich place should I show on the map? Name a city, for example \"Lisbon\"."
+
+
+def map_reply(place: str, result: Mapping[str, Any] | None) -> str:
+    """The reply once the browser has answered the `open_map` client tool."""
+    if result and "error" in result:
+        reason = result.get("message") or result["error"]
+        link = result.get("url")
+        fallback = f" You can open it yourself: {link}" if link else ""
+        return f"{OFFLINE_NOTICE}\n\nYour browser couldn't open the map of {place} ({reason}).{fallback}"
+    return (
+        f"{OFFLINE_NOTICE}\n\nI've opened {place} on a map in your browser. "
+        "Tell me if you'd like to change the plan."
+    )
+
+
+def day_outline(offset: int, total: int, *, budget: bool = False) -> str:
+    """A few words for one day of the trip ("Arrival and the old centre"), as the itinerary card shows it."""
+    if total == 1:
+        return "Highlights in a day"
+    if offset == 0:
+        return "Arrival and the old centre"
+    if offset == total - 1:
+        return "Last stroll and departure"
+    themes = _BUDGET_THEMES if budget else _DAY_THEMES
+    return themes[(offset - 1) % len(themes)][0]
+
+
+def compose_plan(
+    request: TripRequest,
+    results: Mapping[str, dict[str, Any]],
+    fmt: LocaleFormat = HOUSE_STYLE,
+    *,
+    card_shown: bool = False,
+) -> str:
     """The day-by-day plan for `request`, stating the facts the tools returned under `results` (by tool name)."""
     assert request.city is not None, "a plan needs a destination"
     city = results.get("find_city") or {}
@@ -41,24 +104,30 @@ def compose_plan(request: TripRequest, results: Mapping[str, dict[str, Any]]) ->
     holidays = _holidays_by_date(results.get("public_holidays"))
     sun = results.get("sun_times") or {}
 
-    when = _long_date(request.end)
+    when = fmt.day(request.end, year=True)
     if request.days > 1:
-        when = f"{_long_date(request.start, year=request.start.year != request.end.year)} to {when}"
+        when = f"{fmt.day(request.start, year=request.start.year != request.end.year)} to {when}"
+    heading = f"{_days(request.days)} in {city_name}, {country_name}" + (" (budget trip)" if request.budget else "")
     lines = [
         OFFLINE_NOTICE,
         "",
-        f"**{_days(request.days)} in {city_name}, {country_name}: {when}**",
+        f"**{heading}: {when}**",
         "",
-        *_facts(city_name, city, sun, results.get("local_time"), results.get("public_holidays"), country_name),
+        *_facts(city_name, city, sun, results.get("local_time"), results.get("public_holidays"), country_name, fmt),
         "",
     ]
     for offset in range(request.days):
         day = request.start + timedelta(days=offset)
-        plan = _day_plan(offset, request.days, day, sun, holidays)
+        plan = _day_plan(offset, request, day, sun, holidays, fmt)
         # A blank line after each day: in Markdown, adjacent lines would run into one paragraph.
-        lines += [f"**Day {offset + 1} — {_long_date(day, year=False)}:** {plan}", ""]
+        lines += [f"**Day {offset + 1} — {fmt.day(day)}:** {plan}", ""]
     closing = "Tell me your interests, pace or budget, or change the dates, and I'll adjust the plan."
-    lines.append(" ".join([*_assumptions(request), closing]))
+    if card_shown:
+        closing = (
+            "The itinerary card has a row for each day; its buttons add a day, shorten the trip or make it "
+            'cheaper, and "show it on a map" opens the city in your browser. ' + closing
+        )
+    lines.append(" ".join([*_assumptions(request, fmt), closing]))
     return "\n".join(lines).strip()
 
 
@@ -69,26 +138,29 @@ def _facts(
     clock: Mapping[str, Any] | None,
     holidays: Mapping[str, Any] | None,
     country_name: str,
+    fmt: LocaleFormat,
 ) -> list[str]:
     facts = []
     if "error" in city:
         facts.append(f"- I couldn't look up {city_name}: {city['message']}")
     elif city:
-        about = f"- {city_name}: population {city['population']:,}"
+        about = f"- {city_name}: population {fmt.number(city['population'])}"
         if city.get("currency"):
             about += f"; currency {city['currency']} ({city['currency_code']})"
         facts.append(f"{about}; time zone {city['timezone']}.")
     if clock and "error" not in clock:
-        facts.append(f"- Local time there now: {clock['weekday']} {clock['time']} (UTC{clock['utc_offset']}).")
+        now = f"{clock['weekday']} {fmt.clock(clock['time'])}"
+        facts.append(f"- Local time there now: {now} (UTC{clock['utc_offset']}).")
     if sun and "error" not in sun:
-        when = _long_date(date.fromisoformat(sun["date"]), year=False)
+        when = fmt.day(date.fromisoformat(sun["date"]))
         if sun.get("polar") == "midnight_sun":
             facts.append(f"- Daylight on {when}: the sun does not set (midnight sun).")
         elif sun.get("polar") == "polar_night":
             facts.append(f"- Daylight on {when}: the sun does not rise (polar night); plan around the midday twilight.")
         else:
             facts.append(
-                f"- Daylight on {when}: sunrise {sun['sunrise']}, sunset {sun['sunset']} ({sun['day_length']})."
+                f"- Daylight on {when}: sunrise {fmt.clock(sun['sunrise'])}, sunset {fmt.clock(sun['sunset'])} "
+                f"({sun['day_length']})."
             )
     if holidays and "error" in holidays:
         facts.append(f"- Public holidays: I couldn't check them ({holidays['message']}).")
@@ -97,7 +169,7 @@ def _facts(
         if not listed:
             facts.append(f"- Public holidays: none in {country_name} on these dates.")
         for holiday in listed:
-            day = _long_date(date.fromisoformat(holiday["date"]), year=False)
+            day = fmt.day(date.fromisoformat(holiday["date"]))
             facts.append(
                 f"- ⚠ {day} is a public holiday in {country_name} ({holiday['name']}): "
                 "expect closed shops and museums and holiday transport timetables."
@@ -105,8 +177,12 @@ def _facts(
     return facts
 
 
-def _day_plan(offset: int, total: int, day: date, sun: Mapping[str, Any], holidays: Mapping[date, str]) -> str:
-    sunset = sun.get("sunset") if "error" not in sun else None
+def _day_plan(
+    offset: int, request: TripRequest, day: date, sun: Mapping[str, Any], holidays: Mapping[date, str],
+    fmt: LocaleFormat,
+) -> str:
+    total = request.days
+    sunset = fmt.clock(sun["sunset"]) if "error" not in sun and sun.get("sunset") else None
     if total == 1:
         plan = "Arrive early, see the main sights on foot, and keep the evening for a good dinner"
         plan += f" after the {sunset} sunset." if sunset else "."
@@ -116,7 +192,8 @@ def _day_plan(offset: int, total: int, day: date, sun: Mapping[str, Any], holida
     elif offset == total - 1:
         plan = "A last breakfast and a final stroll or some souvenir shopping, then departure."
     else:
-        plan = _DAY_THEMES[(offset - 1) % len(_DAY_THEMES)]
+        themes = _BUDGET_THEMES if request.budget else _DAY_THEMES
+        plan = themes[(offset - 1) % len(themes)][1]
     if day in holidays:
         plan += f" Public holiday ({holidays[day]}): check opening hours before you go."
     elif day.weekday() >= 5 and 0 < offset < total - 1:
@@ -124,11 +201,11 @@ def _day_plan(offset: int, total: int, day: date, sun: Mapping[str, Any], holida
     return plan
 
 
-def _assumptions(request: TripRequest) -> list[str]:
+def _assumptions(request: TripRequest, fmt: LocaleFormat) -> list[str]:
     notes = []
     if not request.start_given:
-        assumed = _long_date(request.start)
-        notes.append(f"You didn't give a start date, so I assumed {assumed} ({DEFAULT_LEAD_DAYS} days from today).")
+        assumed = fmt.day(request.start, year=True)
+        notes.append(f"You left the dates to me, so I picked {assumed} ({DEFAULT_LEAD_DAYS} days from today).")
     if request.days_capped:
         notes.append(f"I've planned the first {MAX_DAYS} days; ask for the rest separately.")
     elif not request.days_given:
@@ -142,10 +219,10 @@ def _holidays_by_date(result: Mapping[str, Any] | None) -> dict[date, str]:
     return {date.fromisoformat(h["date"]): h["name"] for h in result.get("holidays") or []}
 
 
+def _place(city_name: str, country_code: str) -> str:
+    found = country(country_code)
+    return f"{city_name}, {found.name}" if found else city_name
+
+
 def _days(count: int) -> str:
     return "1 day" if count == 1 else f"{count} days"
-
-
-def _long_date(day: date, *, year: bool = True) -> str:
-    text = f"{day:%A} {day.day} {day:%B}"
-    return f"{text} {day.year}" if year else text

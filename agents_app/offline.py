@@ -1,8 +1,9 @@
 """The offline Trip Planner model: a deterministic openai-agents `Model` used when no AI model is configured.
 
-It is not a mock. Given the conversation it either asks for a destination, or calls the agent's
-real tools (the SDK runs them and calls back), then streams a plan written from their results,
-word by word, as Responses API events — the same path a real model's reply takes.
+It is not a mock. Given the conversation it asks for what is missing, or calls the agent's real
+tools (the SDK runs them and calls back: facts, the itinerary card, the browser's map), then
+streams a reply written from their results, word by word, as Responses API events — the same
+path a real model's reply takes. What it does each turn is decided in `offline_turns`.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ from openai.types.responses import (
 )
 from openai.types.responses.response_prompt_param import ResponsePromptParam
 
-from agents_app.conversation import Conversation, read_conversation
-from agents_app.itinerary import ask_for_destination, compose_plan
-from agents_app.trip_request import TripRequest, parse_trip_request
+from agents_app.conversation import read_conversation
+from agents_app.locales import locale_from_instructions
+from agents_app.offline_turns import next_step
 
 MODEL_NAME = "merak-offline-planner"
 # Each delta carries one word and the whitespace before it, so the deltas join back to the text.
@@ -56,6 +57,9 @@ class OfflineTripPlannerModel(Model):
 
     def __init__(self, today: Callable[[], date] | None = None) -> None:
         self._today = today or (lambda: datetime.now(UTC).date())
+        # The user's locale, as this turn's instructions name it (the same line a real model reads).
+        # Set just before `_next_output` runs, which is synchronous: no other turn can interleave.
+        self._locale: str | None = None
 
     async def get_response(
         self,
@@ -71,6 +75,7 @@ class OfflineTripPlannerModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> ModelResponse:
+        self._locale = locale_from_instructions(system_instructions)
         output = self._next_output(input, tools)
         return ModelResponse(output=output, usage=Usage(requests=1), response_id=_new_id("resp"))
 
@@ -88,6 +93,7 @@ class OfflineTripPlannerModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> AsyncIterator[TResponseStreamEvent]:
+        self._locale = locale_from_instructions(system_instructions)
         output = self._next_output(input, tools)
         # Read per call, not at import, so a settings override (tests set 0) takes effect.
         delay = float(getattr(settings, "MERAK_OFFLINE_STREAM_DELAY_MS", 0) or 0) / 1000
@@ -109,46 +115,12 @@ class OfflineTripPlannerModel(Model):
         )
 
     def _next_output(self, model_input: str | list[TResponseInputItem], tools: list[Tool]) -> list[TResponseOutputItem]:
-        """This turn's output: a question, function calls to the available tools, or the finished plan."""
-        conversation = read_conversation(model_input)
+        """This turn's output: a question or reply, or function calls to the available tools."""
         available = {tool.name for tool in tools if isinstance(tool, FunctionTool)}
-        request = parse_trip_request(conversation.user_turns, self._today())
-        if request.city is None:
-            return [_message(ask_for_destination(bool(conversation.user_turns)))]
-        if conversation.tools_have_answered:
-            return [_message(_plan_from_exchanges(request, conversation))]
-        calls = [_function_call(name, arguments) for name, arguments in _planned_calls(request) if name in available]
-        # No tools on this agent: plan without their facts rather than loop or fail.
-        return calls or [_message(compose_plan(request, {}))]
-
-
-def _planned_calls(request: TripRequest) -> list[tuple[str, dict[str, Any]]]:
-    """The tool calls that gather a plan's facts, with arguments matching the tools' strict schemas."""
-    assert request.city is not None
-    city, code = request.city.name, request.city.country_code
-    start, end = request.start.isoformat(), request.end.isoformat()
-    return [
-        ("find_city", {"name": city, "country": code}),
-        ("public_holidays", {"country": code, "start_date": start, "end_date": end}),
-        ("sun_times", {"city": city, "date": start, "country": code}),
-        ("local_time", {"city": city, "country": code}),
-    ]
-
-
-def _plan_from_exchanges(request: TripRequest, conversation: Conversation) -> str:
-    results = {e.name: e.output for e in conversation.exchanges if e.output is not None}
-    holidays_call = next((e.arguments for e in conversation.exchanges if e.name == "public_holidays"), None)
-    if holidays_call:
-        # The dates the tools were asked about win over a re-reading (the day may have changed since).
-        try:
-            start = date.fromisoformat(holidays_call["start_date"])
-            end = date.fromisoformat(holidays_call["end_date"])
-        except (KeyError, TypeError, ValueError):
-            pass
-        else:
-            if end >= start:
-                request = request.with_dates(start, end)
-    return compose_plan(request, results)
+        step = next_step(read_conversation(model_input), available, self._today(), self._locale)
+        if step.reply is not None:
+            return [_message(step.reply)]
+        return [_function_call(name, arguments) for name, arguments in step.calls]
 
 
 def _new_id(prefix: str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from agents import Agent, ModelSettings, RunContextWrapper
+from agents import Agent, FunctionToolResult, ModelSettings, RunContextWrapper, ToolsToFinalOutputResult
 
+from agents_app.locales import locale_instruction
 from agents_app.providers import get_model
-from agents_app.tools import TRIP_PLANNER_TOOLS
+from agents_app.tools import CLIENT_TOOL_NAMES, TRIP_PLANNER_TOOLS
 from agents_app.tools.request_locale import request_locale
 
 AGENT_NAME = "Merak Trip Planner"
@@ -16,13 +17,20 @@ AGENT_NAME = "Merak Trip Planner"
 INSTRUCTIONS = """\
 You are Merak, a trip-planning assistant. You plan city trips day by day.
 
-- If the user has not said where they want to go, ask for the destination, and for the dates
-  or trip length if those are missing too. Do not plan until you have a destination.
+- If the user has not said where they want to go, ask for the destination. If they have not said
+  when, ask for the dates (and the length if that is missing too); do not invent dates unless
+  they tell you to choose. If only the length is missing, plan 3 days and say so.
 - Use your tools for facts instead of guessing: find_city for the city (country, time zone,
   currency), public_holidays for the trip's dates, sun_times for daylight, local_time for the
   time there now. If a tool returns an `error`, say so briefly and carry on without that fact.
-- Then give a day-by-day plan: one short paragraph per day. Warn about public holidays on the
-  trip's dates and plan outdoor time around sunrise and sunset.
+- Once you have the facts, call show_itinerary with the destination, first day, length and budget
+  choice: it shows the user an itinerary card with a row per day and buttons to change the plan.
+  Call it again whenever the plan changes. Then give a day-by-day plan: one short paragraph per
+  day. Warn about public holidays on the trip's dates and plan outdoor time around sunrise and sunset.
+- When the user asks to see a place on a map, call open_map for that city and no other tool in
+  that turn: it opens the map in their browser and its result tells you whether that worked.
+- A hidden-context message saying the user pressed a button on the itinerary card is their request:
+  plan exactly what it describes.
 - Be concise and concrete. Keep to what the user asked; offer to adjust rather than listing
   every alternative. Follow-ups ("make it 5 days", "what about Porto?") change the plan so far.
 """
@@ -35,8 +43,20 @@ def _instructions(ctx: RunContextWrapper[Any], agent: Agent[Any]) -> str:
     lines = [INSTRUCTIONS, f"Today's date (UTC) is {today:%A} {today.isoformat()}."]
     locale = request_locale(ctx)
     if locale:
-        lines.append(f"The user's locale is {locale}: reply in its language unless they write in another one.")
+        lines.append(locale_instruction(locale))
     return "\n".join(lines)
+
+
+def stop_for_the_browser(ctx: RunContextWrapper[Any], results: list[FunctionToolResult]) -> ToolsToFinalOutputResult:
+    """End the run when a tool handed work to the browser (a ChatKit client tool call); else let the model go on.
+
+    Like `StopAtTools(["open_map"])`, except that a client tool which could not even be asked
+    (an unknown city, no browser connected) lets the model explain rather than ending in silence.
+    """
+    if getattr(ctx.context, "client_tool_call", None) is None:
+        return ToolsToFinalOutputResult(is_final_output=False)
+    output = next((r.output for r in results if r.tool.name in CLIENT_TOOL_NAMES), None)
+    return ToolsToFinalOutputResult(is_final_output=True, final_output=output)
 
 
 # Built once. Runs never use it directly: openai-agents keeps per-agent state, and a single
@@ -46,6 +66,7 @@ _TEMPLATE: Agent[Any] = Agent(
     instructions=_instructions,
     tools=list(TRIP_PLANNER_TOOLS),
     model_settings=ModelSettings(),
+    tool_use_behavior=stop_for_the_browser,
 )
 
 

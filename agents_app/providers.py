@@ -1,4 +1,4 @@
-"""Chooses the model behind the Trip Planner from settings: the offline planner, OpenAI, or any compatible server."""
+"""Chooses the models behind the Trip Planner from settings: the offline planner, OpenAI, or any compatible server."""
 
 from __future__ import annotations
 
@@ -42,6 +42,17 @@ def get_model() -> Model:
         # The SDK's Chat Completions model, but with real item ids (see chat_completions.py).
         return ChatCompletionsModel(model=model_name, openai_client=client)
     return OpenAIResponsesModel(model=model_name, openai_client=client)
+
+
+def title_model() -> Model | None:
+    """The model that names threads: the configured OpenAI (or compatible) model, or None.
+
+    None for the offline planner and for a dotted-path model class (the benchmark's, a team's
+    own): their threads get a title derived from the first message, without a model call.
+    """
+    if _CLASS_PATH.match(settings.MERAK_MODEL) or not settings.OPENAI_API_KEY:
+        return None
+    return get_model()
 
 
 @lru_cache(maxsize=4)

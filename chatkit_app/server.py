@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from agents import RunConfig, Runner
+from agents import RunConfig, Runner, TResponseInputItem
 from chatkit.agents import AgentContext, ThreadItemConverter, stream_agent_response
 from chatkit.errors import CustomStreamError
 from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
 from chatkit.types import (
     Action,
+    AssistantMessageContent,
+    AssistantMessageItem,
     Attachment,
     ChatKitReq,
+    ClientToolCallItem,
     FeedbackKind,
+    HiddenContextItem,
     ItemsListReq,
+    ProgressUpdateEvent,
     SyncCustomActionResponse,
+    ThreadItemDoneEvent,
     ThreadMetadata,
     ThreadsCreateReq,
     ThreadsDeleteReq,
@@ -26,13 +35,19 @@ from chatkit.types import (
     ThreadStreamEvent,
     UserMessageItem,
     WidgetItem,
+    WorkflowItem,
     is_streaming_req,
 )
 from django.conf import settings
 from openai.types.responses import ResponseInputTextParam
 from pydantic import TypeAdapter
 
+from agents_app.actions import InvalidActionPayload, UnknownAction, itinerary_action_request
 from agents_app.planner import new_trip_planner
+from agents_app.providers import title_model
+from agents_app.titles import derived_title, model_title
+from agents_app.tools import CLIENT_TOOL_NAMES
+from agents_app.widgets import widget_texts
 
 from .attachments import DjangoAttachmentStore
 from .context import RequestContext
@@ -51,16 +66,64 @@ _NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 # How much of a thread the model sees: the most recent items, oldest first.
 HISTORY_ITEMS = 100
+# The most of a browser's client tool output the model reads.
+MAX_CLIENT_OUTPUT_CHARS = 4000
 MAX_PAGE_SIZE = 100
 
 
 class MerakItemConverter(ThreadItemConverter):
-    """Turns stored items into model input; attachments become a note the model can read."""
+    """Turns stored items into model input.
+
+    Attachments become a note the model can read; a widget becomes what the assistant showed
+    (its copy text), not a user message; workflows are left out, since the reply after them
+    states the facts their tasks found; hidden context stays a note from the user's side (the
+    itinerary buttons' requests); client tool calls pair a call with the browser's output,
+    and calls to client tools the agent does not have are left out.
+    """
 
     async def attachment_to_message_content(self, attachment: Attachment) -> ResponseInputTextParam:
         return ResponseInputTextParam(
             type="input_text", text=f"[The user attached a file: {attachment.name} ({attachment.mime_type})]"
         )
+
+    async def widget_to_input(self, item: WidgetItem) -> TResponseInputItem | list[TResponseInputItem] | None:
+        text = item.copy_text or " · ".join(widget_texts(item.widget))
+        shown = AssistantMessageItem(
+            id=item.id,
+            thread_id=item.thread_id,
+            created_at=item.created_at,
+            content=[AssistantMessageContent(text=f"[Shown to the user as a card]\n{text}")],
+        )
+        return await self.assistant_message_to_input(shown)
+
+    async def workflow_to_input(self, item: WorkflowItem) -> TResponseInputItem | list[TResponseInputItem] | None:
+        return None
+
+    async def client_tool_call_to_input(
+        self, item: ClientToolCallItem
+    ) -> TResponseInputItem | list[TResponseInputItem] | None:
+        if item.name not in CLIENT_TOOL_NAMES:
+            return None
+        output = json.dumps(item.output, ensure_ascii=False)
+        if len(output) > MAX_CLIENT_OUTPUT_CHARS:
+            # The browser's answer is untrusted and may be large: the model gets a bounded excerpt.
+            item = item.model_copy(update={"output": {"truncated": output[:MAX_CLIENT_OUTPUT_CHARS]}})
+        return await super().client_tool_call_to_input(item)
+
+
+def _message_text(item: UserMessageItem) -> str:
+    return "".join(part.text if part.type == "input_text" else f"@{part.text}" for part in item.content)
+
+
+def _start_writing_title(first_message: str) -> asyncio.Task[str] | None:
+    """With an OpenAI (or compatible) model, have it write the title alongside the answer, adding no wait.
+
+    None otherwise: the title is then derived from the message, without a model call.
+    """
+    model = title_model()
+    if model is None:
+        return None
+    return asyncio.create_task(model_title(first_message, model, tracing_disabled=not settings.OPENAI_API_KEY))
 
 
 class MerakChatKitServer(ChatKitServer[RequestContext]):
@@ -74,11 +137,18 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
         self.converter = MerakItemConverter()
 
     async def process(self, request: str | bytes | bytearray, context: RequestContext):
+        return await self.handle(self.parse(request), context)
+
+    def parse(self, request: str | bytes | bytearray) -> ChatKitReq:
+        """The body as the SDK's typed request; pydantic's `ValidationError` when it is not one."""
         raw = request.encode() if isinstance(request, str) else bytes(request)
         if _NUL.search(raw):
             # PostgreSQL cannot store U+0000 in text or jsonb; refuse it on every database alike.
             raise InvalidRequest("Text may not contain NUL (U+0000) characters.")
-        parsed = _REQUEST.validate_json(raw)
+        return _REQUEST.validate_json(raw)
+
+    async def handle(self, parsed: ChatKitReq, context: RequestContext):
+        """`process()` for an already parsed request (the view parses first, to log and guard it)."""
         await self._check(parsed, context)
         logger.debug("chatkit request %s", parsed.type)
         if is_streaming_req(parsed):
@@ -111,9 +181,27 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
     async def respond(
         self, thread: ThreadMetadata, input_user_message: UserMessageItem | None, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
+        # After the first exchange the thread gets a title; the SDK then saves the changed thread
+        # and streams `thread.updated`.
+        first_message = _message_text(input_user_message) if input_user_message and thread.title is None else None
+        writing = _start_writing_title(first_message) if first_message is not None else None
+        try:
+            async for event in self._run_planner(thread, context):
+                yield event
+            if first_message is not None:
+                thread.title = await writing if writing is not None else derived_title(first_message)
+        finally:
+            if writing is not None and not writing.done():
+                writing.cancel()
+
+    async def _run_planner(self, thread: ThreadMetadata, context: RequestContext) -> AsyncIterator[ThreadStreamEvent]:
+        """One run of the Trip Planner on the thread so far, streamed as thread events."""
         agent_context = AgentContext(thread=thread, store=self.store, request_context=context)
         recent = await self.store.load_thread_items(thread.id, None, HISTORY_ITEMS, "desc", context)
-        history = await self.converter.to_agent_input(list(reversed(recent.data)))
+        items = list(reversed(recent.data))
+        if items and isinstance(items[-1], ClientToolCallItem) and items[-1].name not in CLIENT_TOOL_NAMES:
+            logger.warning("Output for unknown client tool %r in thread %s; ignored.", items[-1].name, thread.id)
+        history = await self.converter.to_agent_input(items)
         result = Runner.run_streamed(
             new_trip_planner(),
             history,
@@ -131,9 +219,26 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
     async def action(
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
-        # Raised inside the stream, so the client sees it as an error event.
-        raise CustomStreamError(f"Unknown action `{action.type}`.")
-        yield  # makes this an async generator
+        """An itinerary card's button: note the request for the agent, then let it re-plan."""
+        try:
+            request = itinerary_action_request(action.type, action.payload)
+        except UnknownAction:
+            # Raised inside the stream, so the client sees it as an error event.
+            raise CustomStreamError(f"Unknown action `{action.type}`.") from None
+        except InvalidActionPayload as error:
+            raise CustomStreamError(str(error)) from None
+        yield ProgressUpdateEvent(text=f"{request.progress}…", icon="suitcase")
+        # Stored (the SDK saves done items) but never sent to the browser: the agent reads it as the request.
+        yield ThreadItemDoneEvent(
+            item=HiddenContextItem(
+                id=self.store.generate_item_id("message", thread, context),
+                thread_id=thread.id,
+                created_at=datetime.now(),
+                content=request.note,
+            )
+        )
+        async for event in self._run_planner(thread, context):
+            yield event
 
     async def sync_action(
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext

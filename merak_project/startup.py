@@ -27,21 +27,25 @@ def complete_models(*modules: ModuleType) -> None:
 def warm_up() -> None:
     """Build what the first request would otherwise pay for, then freeze the heap.
 
-    The ChatKit server, the agent, the city index (about a second to build)
-    and the protocol's pydantic models are made here rather than in the first
-    users' requests. Objects alive now live for the whole process:
+    The URLconf and views, the ChatKit server, the agent, the city index
+    (about a second to build), locale data and the protocol's pydantic
+    models are made here rather than in the first users' requests. Objects
+    alive now live for the whole process:
     `gc.freeze()` moves them out of the collector's reach, so full collections
     (which stall every open stream) only walk what requests allocate.
     """
     import chatkit.types
     import chatkit.widgets
     import openai.types.responses
+    from django.urls import get_resolver
 
-    from agents_app import gazetteer
+    from agents_app import gazetteer, locales
     from chatkit_app.server import get_server
 
+    get_resolver().url_patterns  # imports every view module
     get_server()
     gazetteer.warm()
+    locales.locale_format("en")  # loads babel's locale data
     complete_models(chatkit.types, chatkit.widgets, openai.types.responses)
     gc.collect()
     gc.freeze()

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
 
 FIXED_NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 FIXED_TODAY = date(2027, 3, 1)
+
+
+@dataclass
+class RequestStub:
+    """What the agent reads of chatkit_app's request context (agents_app never imports it)."""
+
+    user_id: str = "u1"
+    request_id: str = "r1"
+    locale: str = "en-GB"
+    feature_flags: frozenset[str] = frozenset()
 
 
 @pytest.fixture(autouse=True)

@@ -1,40 +1,43 @@
 """The Trip Planner agent: one fresh copy per run, with its tools, model and per-run instructions."""
 
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 from agents import RunContextWrapper
 
+from agents_app.locales import locale_from_instructions
 from agents_app.offline import OfflineTripPlannerModel
 from agents_app.planner import AGENT_NAME, new_trip_planner
 
-
-@dataclass
-class _Request:
-    user_id: str = "u1"
-    request_id: str = "r1"
-    locale: str = "en-GB"
-    feature_flags: frozenset[str] = frozenset()
+from .conftest import RequestStub
 
 
 def test_each_run_gets_its_own_agent_with_the_tools():
     first, second = new_trip_planner(), new_trip_planner()
     assert first is not second and first.tools is not second.tools
     assert first.name == AGENT_NAME == "Merak Trip Planner"
-    assert [tool.name for tool in first.tools] == ["find_city", "public_holidays", "sun_times", "local_time"]
+    assert [tool.name for tool in first.tools] == [
+        "find_city", "public_holidays", "sun_times", "local_time", "show_itinerary", "open_map"
+    ]
     assert isinstance(first.model, OfflineTripPlannerModel)
 
 
 def test_changing_one_runs_agent_leaves_the_next_alone():
     new_trip_planner().tools.clear()
-    assert len(new_trip_planner().tools) == 4
+    assert len(new_trip_planner().tools) == 6
 
 
 async def test_instructions_tell_the_model_the_date_and_the_users_locale():
     agent = new_trip_planner()
-    with_locale = await agent.get_system_prompt(RunContextWrapper(SimpleNamespace(request_context=_Request())))
+    with_locale = await agent.get_system_prompt(RunContextWrapper(SimpleNamespace(request_context=RequestStub())))
     assert "use your tools for facts instead of guessing" in with_locale.lower()
     assert "Today's date" in with_locale
     assert "en-GB" in with_locale
+    assert locale_from_instructions(with_locale) == "en-GB"  # the offline model reads it back
     without_context = await agent.get_system_prompt(RunContextWrapper(None))
     assert "locale" not in without_context
+
+
+async def test_instructions_say_when_to_show_the_card_and_open_the_map():
+    prompt = await new_trip_planner().get_system_prompt(RunContextWrapper(None))
+    assert "call show_itinerary" in prompt and "call open_map" in prompt
+    assert "ask for the dates" in prompt

@@ -1,7 +1,6 @@
 """The tools as the Agents SDK calls them: JSON arguments in, JSON text out, context optional."""
 
 import json
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
@@ -9,13 +8,7 @@ from agents.tool_context import ToolContext
 
 from agents_app.tools import TRIP_PLANNER_TOOLS
 
-
-@dataclass
-class _Request:
-    user_id: str = "u1"
-    request_id: str = "r1"
-    locale: str = "pt-PT"
-    feature_flags: frozenset[str] = frozenset()
+from .conftest import RequestStub
 
 
 def _tool(name):
@@ -29,8 +22,10 @@ async def _invoke(name, arguments, context=None):
     return json.loads(output)
 
 
-def test_the_agent_has_the_four_tools_with_strict_schemas():
-    assert [tool.name for tool in TRIP_PLANNER_TOOLS] == ["find_city", "public_holidays", "sun_times", "local_time"]
+def test_the_agent_has_its_tools_with_strict_schemas():
+    assert [tool.name for tool in TRIP_PLANNER_TOOLS] == [
+        "find_city", "public_holidays", "sun_times", "local_time", "show_itinerary", "open_map"
+    ]
     for tool in TRIP_PLANNER_TOOLS:
         assert tool.strict_json_schema
         assert tool.description  # the docstring: what the model reads to choose the tool
@@ -44,7 +39,9 @@ async def test_tools_return_json_text_without_any_context():
 
 
 @pytest.mark.parametrize(
-    "context", [_Request(), SimpleNamespace(request_context=_Request())], ids=["request context", "chatkit-like"]
+    "context",
+    [RequestStub(locale="pt-PT"), SimpleNamespace(request_context=RequestStub(locale="pt-PT"))],
+    ids=["request context", "chatkit-like"],
 )
 async def test_tools_use_the_request_locale_when_there_is_one(context):
     result = await _invoke(
@@ -56,3 +53,27 @@ async def test_tools_use_the_request_locale_when_there_is_one(context):
 async def test_errors_reach_the_model_as_results():
     result = await _invoke("find_city", {"name": "Xyzzyville", "country": None})
     assert result["error"] == "unknown_city"
+
+
+async def test_show_itinerary_without_chatkit_returns_the_days_it_would_show():
+    result = await _invoke(
+        "show_itinerary",
+        {"city": "Lisbon", "start_date": "2027-12-24", "days": 3, "country": "PT", "budget": False},
+        RequestStub(locale="en-GB"),
+    )
+    assert result["shown_to_user"] is False
+    assert [day["date"] for day in result["days_detail"]] == ["2027-12-24", "2027-12-25", "2027-12-26"]
+    assert result["days_detail"][1]["public_holiday"] == "Christmas Day"
+    assert result["days_detail"][0]["sunrise"] < result["days_detail"][0]["sunset"]
+
+
+async def test_show_itinerary_refuses_a_length_outside_the_planners_range():
+    result = await _invoke(
+        "show_itinerary", {"city": "Lisbon", "start_date": "2027-03-12", "days": 30, "country": None, "budget": False}
+    )
+    assert result["error"] == "bad_length"
+
+
+async def test_open_map_without_a_browser_says_so_and_gives_the_link():
+    result = await _invoke("open_map", {"city": "Lisbon", "country": "PT"})
+    assert result["error"] == "no_browser" and "openstreetmap.org" in result["message"]

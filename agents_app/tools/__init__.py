@@ -1,7 +1,8 @@
 """The Trip Planner's function tools, each in its own module over offline data from installed packages.
 
 Each module holds a plain function (unit-testable, returns a JSON-able dict) and the
-openai-agents tool that wraps it.
+openai-agents tool that wraps it. `show_itinerary` also streams a widget into the chat, and
+`open_map` is a client tool: the user's browser runs it.
 """
 
 from __future__ import annotations
@@ -10,9 +11,24 @@ from agents import FunctionTool
 
 from agents_app.tools.clock import local_time_tool
 from agents_app.tools.holidays import public_holidays_tool
+from agents_app.tools.itinerary import show_itinerary_tool
+from agents_app.tools.maps import CLIENT_TOOL_NAMES, OPEN_MAP, open_map_tool
 from agents_app.tools.places import find_city_tool
 from agents_app.tools.sun import sun_times_tool
 
-TRIP_PLANNER_TOOLS: tuple[FunctionTool, ...] = (find_city_tool, public_holidays_tool, sun_times_tool, local_time_tool)
+# The tools that look facts up; the offline planner calls them first for every plan.
+FACT_TOOLS: tuple[FunctionTool, ...] = (find_city_tool, public_holidays_tool, sun_times_tool, local_time_tool)
+TRIP_PLANNER_TOOLS: tuple[FunctionTool, ...] = (*FACT_TOOLS, show_itinerary_tool, open_map_tool)
 
-__all__ = ["TRIP_PLANNER_TOOLS", "find_city_tool", "local_time_tool", "public_holidays_tool", "sun_times_tool"]
+__all__ = [
+    "CLIENT_TOOL_NAMES",
+    "FACT_TOOLS",
+    "OPEN_MAP",
+    "TRIP_PLANNER_TOOLS",
+    "find_city_tool",
+    "local_time_tool",
+    "open_map_tool",
+    "public_holidays_tool",
+    "show_itinerary_tool",
+    "sun_times_tool",
+]

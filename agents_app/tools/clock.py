@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,9 +11,10 @@ from agents import RunContextWrapper, function_tool
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton, format_time
 
+from agents_app.progress import tool_progress
 from agents_app.tools.places import lookup_city
 from agents_app.tools.request_locale import request_locale
-from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output
+from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output, is_error
 
 
 def current_utc_time() -> datetime:
@@ -67,7 +69,7 @@ def local_time(
 
 
 @function_tool(name_override="local_time")
-def local_time_tool(ctx: RunContextWrapper[Any], city: str, country: str | None = None) -> str:
+async def local_time_tool(ctx: RunContextWrapper[Any], city: str, country: str | None = None) -> str:
     """The current local date, time and UTC offset at a city (and whether daylight saving is on).
 
     Returns an object with `error` and `message` for an unknown city.
@@ -76,4 +78,10 @@ def local_time_tool(ctx: RunContextWrapper[Any], city: str, country: str | None 
         city: The city's name, e.g. "Lisbon".
         country: Optional country name or ISO code to pick among same-named cities, e.g. "PT".
     """
-    return as_tool_output(local_time(city, country, now=current_utc_time(), locale=request_locale(ctx)))
+    locale = request_locale(ctx)
+    async with tool_progress(ctx, f"Checking the local time in {city}", "clock") as step:
+        result = await asyncio.to_thread(local_time, city, country, now=current_utc_time(), locale=locale)
+        if not is_error(result):
+            step.title = f"Checked the local time in {result['city']}"
+            step.result = result["display"]
+    return as_tool_output(result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -11,8 +12,10 @@ import holidays as holiday_calendars
 from agents import RunContextWrapper, function_tool
 
 from agents_app.gazetteer import resolve_country
+from agents_app.locales import locale_format
+from agents_app.progress import tool_progress
 from agents_app.tools.request_locale import request_locale
-from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output
+from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output, is_error
 
 # A trip-planning question never needs more than a year; longer spans only bloat the reply.
 MAX_RANGE_DAYS = 366
@@ -78,7 +81,7 @@ def public_holidays(country: str, start_date: str, end_date: str, locale: str | 
 
 
 @function_tool(name_override="public_holidays")
-def public_holidays_tool(ctx: RunContextWrapper[Any], country: str, start_date: str, end_date: str) -> str:
+async def public_holidays_tool(ctx: RunContextWrapper[Any], country: str, start_date: str, end_date: str) -> str:
     """List the national public holidays in a country between two dates (inclusive).
 
     Call it for every trip's dates: shops, museums and transport often close or run reduced
@@ -90,4 +93,13 @@ def public_holidays_tool(ctx: RunContextWrapper[Any], country: str, start_date: 
         start_date: First day of the trip, YYYY-MM-DD.
         end_date: Last day of the trip, YYYY-MM-DD.
     """
-    return as_tool_output(public_holidays(country, start_date, end_date, locale=request_locale(ctx)))
+    locale = request_locale(ctx)
+    async with tool_progress(ctx, f"Checking public holidays in {country}", "calendar") as step:
+        # Off the event loop: building a country's calendar takes milliseconds.
+        result = await asyncio.to_thread(public_holidays, country, start_date, end_date, locale)
+        if not is_error(result):
+            fmt = locale_format(locale)
+            step.title = f"Checked public holidays in {result['country']}"
+            listed = [f"{fmt.short_day(date.fromisoformat(h['date']))}: {h['name']}" for h in result["holidays"]]
+            step.result = "; ".join(listed) or "None on these dates"
+    return as_tool_output(result)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from agents import function_tool
+import asyncio
+from typing import Any
+
+from agents import RunContextWrapper, function_tool
 
 from agents_app.gazetteer import City, cities_named, country, resolve_country
-from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output
+from agents_app.locales import locale_format
+from agents_app.progress import tool_progress
+from agents_app.tools.request_locale import request_locale
+from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output, is_error
 
 # Enough for the model to notice an ambiguity ("Paris, Texas?") without flooding its context.
 _MAX_OTHER_MATCHES = 3
@@ -65,7 +71,7 @@ def find_city(name: str, country: str | None = None) -> ToolResult:
 
 
 @function_tool(name_override="find_city")
-def find_city_tool(name: str, country: str | None = None) -> str:
+async def find_city_tool(ctx: RunContextWrapper[Any], name: str, country: str | None = None) -> str:
     """Look up a city: its country, latitude/longitude, population, IANA time zone and currency.
 
     Matches any common spelling, with or without accents ("Lisbon", "Lisboa", "Koln"); when several
@@ -76,4 +82,11 @@ def find_city_tool(name: str, country: str | None = None) -> str:
         name: The city's name, e.g. "Lisbon" or "Kyoto".
         country: Optional country name or ISO code to pick among same-named cities, e.g. "PT" or "Portugal".
     """
-    return as_tool_output(find_city(name, country))
+    async with tool_progress(ctx, f"Looking up {name}", "map-pin") as step:
+        # Off the event loop: the first lookup in a process builds the gazetteer.
+        result = await asyncio.to_thread(find_city, name, country)
+        if not is_error(result):
+            population = locale_format(request_locale(ctx)).number(result["population"])
+            step.title = f"Found {result['name']}, {result['country']}"
+            step.result = f"Population {population} · time zone {result['timezone']}"
+    return as_tool_output(result)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import astral.sun
-from agents import function_tool
+from agents import RunContextWrapper, function_tool
 from astral import Observer
 
+from agents_app.locales import locale_format
+from agents_app.progress import tool_progress
 from agents_app.tools.holidays import parse_iso_date
 from agents_app.tools.places import lookup_city
-from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output
+from agents_app.tools.request_locale import request_locale
+from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output, is_error
 
 
 def _clock(moment: datetime | None) -> str | None:
@@ -81,7 +86,7 @@ def sun_times(city: str, day: str, country: str | None = None) -> ToolResult:
 
 
 @function_tool(name_override="sun_times")
-def sun_times_tool(city: str, date: str, country: str | None = None) -> str:
+async def sun_times_tool(ctx: RunContextWrapper[Any], city: str, date: str, country: str | None = None) -> str:
     """Sunrise, sunset, solar noon, civil dawn/dusk and day length at a city on a date.
 
     Times are HH:MM in the city's own time zone. Near the poles `sunrise`/`sunset` are null and
@@ -93,4 +98,13 @@ def sun_times_tool(city: str, date: str, country: str | None = None) -> str:
         date: The day, YYYY-MM-DD.
         country: Optional country name or ISO code to pick among same-named cities, e.g. "PT".
     """
-    return as_tool_output(sun_times(city, date, country))
+    async with tool_progress(ctx, f"Checking sunrise and sunset in {city}", "sparkle") as step:
+        result = await asyncio.to_thread(sun_times, city, date, country)
+        if not is_error(result):
+            step.title = f"Checked daylight in {result['city']}"
+            if result["polar"]:
+                step.result = "Midnight sun" if result["polar"] == "midnight_sun" else "Polar night"
+            else:
+                fmt = locale_format(request_locale(ctx))
+                step.result = f"Sunrise {fmt.clock(result['sunrise'])}, sunset {fmt.clock(result['sunset'])}"
+    return as_tool_output(result)

@@ -1,0 +1,123 @@
+"""The user's locale: how the agent's instructions carry it, and how English text writes dates, times, numbers for it.
+
+The offline planner always writes English; a German user still reads "12.5" as twelve and a
+half and an American "7:05 AM". So dates and times use CLDR's English for the user's region
+("en_DE", "en_US") where it exists, and numbers follow that region too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.dates import format_date, format_time, match_skeleton
+from babel.numbers import format_decimal
+
+# The planner's own texts are British English ("neighbourhood", "cafés"); so is its default style,
+# used when the locale is unknown or just "en".
+_HOUSE_STYLE = Locale("en", "GB")
+# English as written internationally, for regions CLDR has no English of its own for (Japan,
+# Brazil); the European variant where the user's own locale keeps time on a 24-hour clock.
+_INTERNATIONAL_ENGLISH = Locale.parse("en_001")
+_INTERNATIONAL_ENGLISH_24H = Locale.parse("en_150")
+
+_LOCALE_SENTENCE = "The user's locale is {locale}"
+_LOCALE_IN_TEXT = re.compile(r"The user's locale is ([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)")
+# Date pattern fields outside quoted literals: short weekday and month names to widen.
+_PATTERN_PARTS = re.compile(r"'[^']*'|E+|M+|L+|[^'EML]+")
+
+
+def locale_instruction(locale: str) -> str:
+    """The instruction line that tells the model the user's locale (the offline model reads it back)."""
+    return (
+        f"{_LOCALE_SENTENCE.format(locale=locale)}: reply in its language unless they write in another one, "
+        "and write dates, times and numbers the way that locale does."
+    )
+
+
+def locale_from_instructions(instructions: str | None) -> str | None:
+    """The locale named by `locale_instruction` in a system prompt, if any."""
+    found = _LOCALE_IN_TEXT.search(instructions or "")
+    return found.group(1) if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class LocaleFormat:
+    """Writes dates, times and numbers in English the way one locale does."""
+
+    dates: Locale
+    numbers: Locale
+
+    def day(self, day: date, *, year: bool = False) -> str:
+        """A full date: "Friday 12 March" (en-GB), "Friday, March 12" (en-US); with the year if asked."""
+        return format_date(day, _full_pattern(self.dates, "yMMMMEEEEd" if year else "MMMMEEEEd"), locale=self.dates)
+
+    def short_day(self, day: date) -> str:
+        """A compact date for tables: "Fri 12 Mar" (en-GB), "Fri, Mar 12" (en-US)."""
+        return format_date(day, _pattern(self.dates, "MMMEd"), locale=self.dates)
+
+    def clock(self, hhmm: str) -> str:
+        """A tool's "HH:MM" as the locale writes a time: "07:05" or "7:05 AM"."""
+        hours, minutes = (int(part) for part in hhmm.split(":"))
+        return format_time(time(hours, minutes), "short", locale=self.dates)
+
+    def number(self, value: int | float) -> str:
+        """517,802 (en-GB), 517.802 (de-DE), 517 802 (pt-PT)."""
+        # Latin digits whatever the locale: the text around them is English.
+        return format_decimal(value, locale=self.numbers, numbering_system="latn")
+
+
+HOUSE_STYLE = LocaleFormat(dates=_HOUSE_STYLE, numbers=_HOUSE_STYLE)
+
+
+@lru_cache(maxsize=256)
+def locale_format(locale: str | None) -> LocaleFormat:
+    """How to write for `locale` ("pt-PT", "en_US", "de"); the house style when it is unknown or bare "en"."""
+    if not locale:
+        return HOUSE_STYLE
+    try:
+        user = Locale.parse(locale.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return HOUSE_STYLE
+    region = user.territory
+    if region is None and user.language != "en":
+        # "de" alone: the region CLDR thinks most likely (Germany).
+        likely = get_global("likely_subtags").get(user.language, "")
+        region = likely.split("_")[-1] if "_" in likely else None
+    if region is None:
+        return HOUSE_STYLE
+    try:
+        english = Locale("en", region)
+    except UnknownLocaleError:
+        pass
+    else:
+        return LocaleFormat(dates=english, numbers=english)
+    try:
+        own = Locale(user.language, region)
+    except UnknownLocaleError:
+        own = user
+    clock_24h = "H" in str(own.time_formats["short"].pattern)
+    return LocaleFormat(dates=_INTERNATIONAL_ENGLISH_24H if clock_24h else _INTERNATIONAL_ENGLISH, numbers=own)
+
+
+@lru_cache(maxsize=1024)
+def _pattern(locale: Locale, skeleton: str) -> str:
+    return str(locale.datetime_skeletons[match_skeleton(skeleton, locale.datetime_skeletons)].pattern)
+
+
+@lru_cache(maxsize=1024)
+def _full_pattern(locale: Locale, skeleton: str) -> str:
+    # CLDR rarely lists full-name skeletons; like ICU, take the nearest one and widen its fields
+    # ("E, MMM d" -> "EEEE, MMMM d"), leaving quoted literals alone.
+    widened = []
+    for part in _PATTERN_PARTS.findall(_pattern(locale, skeleton)):
+        if part[0] == "E":
+            part = "EEEE"
+        elif part[0] in "ML" and len(part) == 3:
+            part = part[0] * 4
+        widened.append(part)
+    return "".join(widened)
