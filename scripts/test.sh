@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: on SQLite, then again on PostgreSQL when one is reachable.
-# Installs what it needs. Extra arguments go to pytest.
+# The whole test suite: the backend on SQLite, then again on PostgreSQL when one
+# is reachable, then the frontend (unit, end-to-end, browser). Installs what it
+# needs. Extra arguments go to pytest; MERAK_SKIP_FRONTEND_TESTS=1 skips the frontend.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh requirements-dev.txt
@@ -23,3 +24,19 @@ then
     echo "== tests on PostgreSQL"
     DATABASE_URL="$pg_url" "$py" -m pytest "$@"
 fi
+
+if [ "${MERAK_SKIP_FRONTEND_TESTS:-}" = 1 ]; then
+    echo "== frontend tests skipped (MERAK_SKIP_FRONTEND_TESTS=1)"
+    exit 0
+fi
+echo "== frontend tests"
+scripts/frontend_install.sh
+# The browser test drives Debian's Chromium (never a browser download of its own).
+if [ ! -x /usr/bin/chromium ]; then
+    sudo=""; if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+cd frontend
+NEXT_TELEMETRY_DISABLED=1 node_modules/.bin/next build
+npm test

@@ -1,0 +1,82 @@
+"use client";
+/**
+ * Everything ChatKit needs from this app: the session token, the proxy URL and
+ * its authenticating `fetch`, the remembered thread, the client tools, the
+ * theme, the start screen; plus where the connection stands, for the page.
+ */
+import type { ChatKitOptions } from "@openai/chatkit";
+import { type UseChatKitReturn, useChatKit } from "@openai/chatkit-react";
+import { useCallback, useEffect, useMemo, useState } from "react";
+
+import { chatKitTheme } from "@/lib/designTokens";
+
+import { chatKitFetch } from "./chatkitFetch";
+import { handleClientTool } from "./clientTools";
+import { rememberThread, storedThread } from "./threadStorage";
+import { TokenSource } from "./tokenSource";
+import { useColorScheme } from "./useColorScheme";
+
+export const API_URL = "/api/chatkit";
+const DEV = process.env.NODE_ENV !== "production";
+
+export type Connection = { state: "connecting" } | { state: "ready" } | { state: "failed"; message: string };
+
+export const START_SCREEN: NonNullable<ChatKitOptions["startScreen"]> = {
+  greeting: "Where to next?",
+  prompts: [
+    { label: "4 days in Lisbon", prompt: "Plan 4 days in Lisbon from 12 March", icon: "map-pin" },
+    { label: "A long weekend in Kyoto", prompt: "A long weekend in Kyoto next month: what should I see each day?", icon: "calendar" },
+    { label: "Holidays on my dates", prompt: "Are there public holidays in Mexico City between 1 and 7 May?", icon: "globe" },
+    { label: "Daylight in Reykjavik", prompt: "How much daylight will I get in Reykjavik in late December?", icon: "compass" },
+  ],
+};
+export const COMPOSER_PLACEHOLDER = "Where would you like to go, and when?";
+
+export type ChatKitClient = { chatkit: UseChatKitReturn; connection: Connection; retry: () => void };
+
+export function useChatKitClient({ domainKey }: { domainKey: string }): ChatKitClient {
+  const tokens = useMemo(() => new TokenSource(API_URL), []);
+  const [connection, setConnection] = useState<Connection>({ state: "connecting" });
+  const [initialThread, setInitialThread] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  const colorScheme = useColorScheme();
+
+  useEffect(() => {
+    let active = true;
+    setConnection({ state: "connecting" });
+    tokens.get().then(
+      () => {
+        if (!active) return;
+        setInitialThread(storedThread()); // read before ChatKit mounts: it only applies on first load
+        setConnection({ state: "ready" });
+      },
+      (error: Error) => active && setConnection({ state: "failed", message: error.message }),
+    );
+    return () => void (active = false);
+  }, [tokens, attempt]);
+  useEffect(() => () => tokens.dispose(), [tokens]);
+
+  const fetchWithToken = useMemo(() => chatKitFetch(tokens), [tokens]);
+  const onThreadChange = useCallback(({ threadId }: { threadId: string | null }) => rememberThread(threadId), []);
+
+  const chatkit = useChatKit({
+    api: { url: API_URL, domainKey, fetch: fetchWithToken },
+    initialThread,
+    theme: chatKitTheme(colorScheme),
+    startScreen: START_SCREEN,
+    composer: { placeholder: COMPOSER_PLACEHOLDER },
+    history: { enabled: true, showDelete: true, showRename: true },
+    threadItemActions: { feedback: true, retry: true },
+    onClientTool: handleClientTool,
+    onThreadChange,
+    onError: ({ error }) => {
+      // A remembered thread that is gone (or belonged to cleared cookies) would fail on every load.
+      if (/not.?found/i.test(error.message) && storedThread()) rememberThread(null);
+      if (DEV) console.error("[chatkit] error", error);
+    },
+    onLog: ({ name, data }) => DEV && console.debug(`[chatkit] ${name}`, data ?? ""),
+  });
+
+  const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  return { chatkit, connection, retry };
+}

@@ -1,0 +1,152 @@
+/**
+ * The page in Debian's Chromium (driven by playwright-core), against `next start`
+ * and the real Django. OpenAI's CDN is out of reach here, so requests for the
+ * ChatKit script get the stand-in element in tests/support/standInChatKit.js.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+
+import { DEFAULT_SCRIPT_URL } from "../../lib/server/config";
+import { THREAD_KEY } from "../../lib/client/threadStorage";
+import { type Stack, startStack } from "../support/stack";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const DOMAIN_KEY = "domain_pk_e2e_test";
+const STAND_IN = readFileSync(join(import.meta.dirname, "../support/standInChatKit.js"), "utf8");
+
+let stack: Stack;
+let browser: Browser;
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
+  stack = await startStack({ CHATKIT_DOMAIN_KEY: DOMAIN_KEY });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+});
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** A browser profile whose only ways out are our loopback servers; the CDN and the map site are stubbed (or refused). */
+async function newContext(cdn: "stand-in" | "unreachable", colorScheme: "light" | "dark" = "light"): Promise<BrowserContext> {
+  const context = await browser.newContext({ colorScheme });
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    if (url === DEFAULT_SCRIPT_URL && cdn === "stand-in") {
+      return route.fulfill({ status: 200, contentType: "text/javascript", body: STAND_IN });
+    }
+    if (url.startsWith("https://www.openstreetmap.org/")) {
+      return route.fulfill({ status: 200, contentType: "text/html", body: "<title>A map</title>" });
+    }
+    return url.startsWith(stack.nextUrl) ? route.continue() : route.abort("internetdisconnected");
+  });
+  return context;
+}
+
+const recorded = (page: Page) => page.evaluate(() => (window as any).__chatkit as { calls: any[]; errors: string[] });
+
+test("the page gets a token, configures ChatKit with the proxy, and the streamed reply reaches it", async () => {
+  const context = await newContext("stand-in");
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on("pageerror", (error) => pageErrors.push(String(error)));
+  const started = page.waitForResponse((r) => r.url().endsWith("/api/chatkit/start"));
+  await page.goto(stack.nextUrl);
+
+  const start = await started;
+  assert.equal(start.status(), 200);
+  assert.doesNotMatch(await start.text(), /mct_/, "the client secret never reaches the browser");
+  const cookies = await context.cookies();
+  const uid = cookies.find((c) => c.name === "merak_uid");
+  const session = cookies.find((c) => c.name === "merak_session");
+  assert.ok(uid?.httpOnly && uid.sameSite === "Lax");
+  assert.ok(session?.httpOnly && session.sameSite === "Strict" && session.path === "/api/chatkit");
+  assert.equal(await page.evaluate(() => document.cookie), "", "no cookie is readable by scripts");
+
+  const reply = page.locator("#stand-in-reply[data-done=true]");
+  await reply.waitFor({ timeout: 30_000 });
+  const text = await reply.textContent();
+  assert.match(text ?? "", /Offline planner[\s\S]*Lisbon/);
+
+  const { calls, errors } = await recorded(page);
+  assert.deepEqual(errors, []);
+  const options = calls[0];
+  assert.deepEqual(options.api, { url: "/api/chatkit", domainKey: DOMAIN_KEY, fetch: "[function]" });
+  assert.equal(options.initialThread, null);
+  assert.equal(options.theme.colorScheme, "light");
+  assert.ok(options.startScreen.prompts.length >= 3);
+  assert.match(options.composer.placeholder, /go/);
+  assert.equal(options.onClientTool, "[function]");
+
+  const threadId = await page.evaluate((key) => localStorage.getItem(key), THREAD_KEY);
+  assert.match(threadId ?? "", /^thr_/);
+
+  // A reload reopens the remembered thread, which this browser may read through the proxy.
+  await page.reload();
+  const reopened = page.locator("#stand-in-reply[data-reopened]");
+  await reopened.waitFor({ state: "attached", timeout: 15_000 });
+  assert.equal(await reopened.getAttribute("data-reopened"), threadId);
+  assert.ok(Number(await reopened.getAttribute("data-items")) >= 2);
+  assert.equal((await recorded(page)).calls[0].initialThread, threadId);
+
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("ChatKit's colours follow the system's colour scheme", async () => {
+  const context = await newContext("stand-in", "dark");
+  const page = await context.newPage();
+  await page.goto(stack.nextUrl);
+  await page.locator("#stand-in-reply").waitFor({ state: "attached" });
+  assert.equal((await recorded(page)).calls.at(-1).theme.colorScheme, "dark");
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.waitForFunction(() => (window as any).__chatkit.calls.at(-1).theme.colorScheme === "light");
+  await context.close();
+});
+
+test("the agent's open_map client tool opens the map in a new tab and its answer goes back to the agent", async () => {
+  const context = await newContext("stand-in");
+  await context.addInitScript(() => ((window as any).__standInFollowUp = "Show it on a map"));
+  const page = await context.newPage();
+  const popup = context.waitForEvent("page", { timeout: 30_000 });
+  await page.goto(stack.nextUrl);
+
+  const map = await popup;
+  assert.match(map.url(), /^https:\/\/www\.openstreetmap\.org\/\?mlat=38\.7\d*&mlon=-9\.1\d*/);
+  const toolReply = page.locator("#stand-in-tool-reply[data-done=true]");
+  await toolReply.waitFor({ state: "attached", timeout: 30_000 });
+  const { toolCalls, errors } = (await page.evaluate(() => (window as any).__chatkit)) as { toolCalls: any[]; errors: string[] };
+  assert.deepEqual(errors, []);
+  assert.equal(toolCalls.length, 1);
+  assert.equal(toolCalls[0].name, "open_map");
+  assert.deepEqual(toolCalls[0].result, { opened: true, url: map.url() });
+  assert.match((await toolReply.textContent()) ?? "", /opened[\s\S]*map/i, "the agent answered after the browser's result");
+
+  const unknown = await page.evaluate(() => (window as any).__chatkit.options.onClientTool({ name: "no_such_tool", params: {} }));
+  assert.deepEqual(unknown, { error: "Unknown client tool: no_such_tool" });
+  await context.close();
+});
+
+test("when the ChatKit script cannot load, the page says so", async () => {
+  const context = await newContext("unreachable");
+  const page = await context.newPage();
+  await page.goto(stack.nextUrl);
+  const notice = page.locator("main[role=alert]");
+  await notice.waitFor({ timeout: 15_000 });
+  assert.match((await notice.textContent()) ?? "", /could not be loaded[\s\S]*cdn\.platform\.openai\.com/);
+  await context.close();
+});

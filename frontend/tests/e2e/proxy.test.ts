@@ -1,0 +1,146 @@
+/** End to end over HTTP: `next start` relaying to the real Django, offline planner, SQLite. */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+import { SESSION_COOKIE, seal, UID_COOKIE } from "../../lib/server/session";
+import { assistantText, ChatKitClient, createThread, readEvents, textDeltas } from "../support/chatkitClient";
+import { FRONTEND, SERVER_KEY, SESSION_SECRET, type Stack, startStack } from "../support/stack";
+
+const PROMPT = "3 days in Lisbon from 12 March";
+let stack: Stack;
+let client: ChatKitClient;
+let streamed: { threadId: string; text: string };
+
+before(async () => {
+  stack = await startStack();
+  client = new ChatKitClient(stack.nextUrl);
+  await client.start();
+});
+after(() => stack?.stop());
+
+/** When Django's request log says it finished this request: for a stream, when the last byte was sent. */
+async function djangoFinished(requestId: string): Promise<{ at: number; line: Record<string, any> }> {
+  for (let i = 0; i < 100; i++) {
+    for (const text of stack.djangoLog().split("\n")) {
+      if (!text.includes(requestId)) continue;
+      const line = JSON.parse(text) as Record<string, any>;
+      if (line.request_id === requestId && line.time) return { at: Date.parse(line.time), line };
+    }
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error(`no request log line for ${requestId} in Django's output`);
+}
+
+test("a thread is created and streamed through the proxy as Django produces it", async () => {
+  const requestId = `e2e-${randomUUID()}`;
+  const sentAt = Date.now();
+  const response = await client.chatkit(createThread(PROMPT), { requestId });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-type"), "text/event-stream");
+  assert.equal(response.headers.get("cache-control"), "no-store");
+  assert.equal(response.headers.get("x-accel-buffering"), "no");
+  assert.equal(response.headers.get("x-request-id"), requestId);
+  assert.equal(response.headers.get("content-encoding"), null);
+
+  const events = await readEvents(response);
+  const first = events[0]!;
+  const last = events.at(-1)!;
+  assert.equal(first.event.type, "thread.created");
+  const deltas = textDeltas(events);
+  assert.ok(deltas.length > 20, `expected a streamed reply, got ${deltas.length} text deltas`);
+
+  const { at: lastSent, line } = await djangoFinished(requestId);
+  assert.equal(line.events, events.length, "every event Django sent arrived, once");
+  const early = lastSent - first.at;
+  console.log(
+    `  first event received ${first.at - sentAt} ms after sending; last event sent by Django ${lastSent - sentAt} ms, ` +
+      `received ${last.at - sentAt} ms; ${events.length} events in ${new Set(events.map((e) => e.at)).size} arrivals`,
+  );
+  assert.ok(early > 500, `the first event arrived only ${early} ms before Django sent the last: buffered?`);
+  assert.ok(new Set(deltas.map((e) => e.at)).size > deltas.length / 2, "text deltas arrived one by one, not in bursts");
+
+  const threadId = first.event.thread.id as string;
+  const done = events.filter((e) => e.event.type === "thread.item.done" && e.event.item.type === "assistant_message");
+  streamed = { threadId, text: assistantText(done.map((e) => e.event.item)) };
+  assert.match(streamed.text, /Lisbon/);
+});
+
+test("JSON requests pass through both ways", async () => {
+  const thread = await client.json({ type: "threads.get_by_id", params: { thread_id: streamed.threadId } });
+  assert.equal(thread.status, 200);
+  assert.equal(thread.body.id, streamed.threadId);
+
+  const items = await client.json({ type: "items.list", params: { thread_id: streamed.threadId } });
+  assert.equal(items.status, 200);
+  assert.equal(assistantText(items.body.data), streamed.text);
+
+  const list = await client.json({ type: "threads.list", params: {} });
+  assert.ok(list.body.data.some((t: { id: string }) => t.id === streamed.threadId));
+
+  const missing = await client.json({ type: "threads.get_by_id", params: { thread_id: "thr_does_not_exist" } });
+  assert.equal(missing.status, 404);
+  assert.equal(typeof missing.body.error.code, "string");
+});
+
+test("aborting a stream stops Django, which keeps the partial reply", async () => {
+  const requestId = `e2e-${randomUUID()}`;
+  const browser = new AbortController();
+  const response = await client.chatkit(createThread(PROMPT), { requestId, signal: browser.signal });
+  const events = await readEvents(response, (seen) => textDeltas(seen).length >= 15);
+  browser.abort();
+  const threadId = events[0]!.event.thread.id as string;
+
+  const { line } = await djangoFinished(requestId);
+  assert.equal(line.cancelled, true, "Django saw the client leave");
+  const items = await client.json({ type: "items.list", params: { thread_id: threadId } });
+  const partial = assistantText(items.body.data);
+  assert.ok(partial.length > 0, "the partial reply was stored");
+  assert.ok(partial.length < streamed.text.length, "...and it is partial");
+  assert.ok(streamed.text.startsWith(partial.trimEnd().slice(0, 60)), "...the start of the same reply");
+});
+
+test("bad tokens get JSON 401s", async () => {
+  const wrongHandle = await client.chatkit({ type: "threads.list", params: {} }, { token: "not-the-token" });
+  assert.equal(wrongHandle.status, 401);
+  assert.equal(wrongHandle.headers.get("content-type"), "application/json");
+  assert.equal(((await wrongHandle.json()) as any).error.code, "invalid_token");
+
+  // A session sealed around a secret Django never issued: Django's own 401 comes through.
+  const forged = new ChatKitClient(stack.nextUrl);
+  await forged.start();
+  const uid = forged.jar.get(UID_COOKIE)!;
+  const config = { backendUrl: stack.djangoUrl, serverApiKey: SERVER_KEY, sessionSecret: SESSION_SECRET, secureCookies: false };
+  const session = { uid, secret: "mct_never_issued", expiresAt: Date.now() + 600_000, handle: forged.token };
+  forged.jar.cookies.get(SESSION_COOKIE)!.value = seal(config, session);
+  const unknown = await forged.chatkit({ type: "threads.list", params: {} });
+  assert.equal(unknown.status, 401);
+  assert.equal(((await unknown.json()) as any).error.code, "token_unknown");
+});
+
+test("refresh rotates the secret: the chat goes on, the old secret is revoked in Django", async () => {
+  const other = new ChatKitClient(stack.nextUrl);
+  await other.start();
+  const before = other.jar.get(SESSION_COOKIE)!;
+  await other.start("refresh");
+  assert.notEqual(other.jar.get(SESSION_COOKIE), before);
+  assert.equal((await other.json({ type: "threads.list", params: {} })).status, 200);
+
+  other.jar.cookies.get(SESSION_COOKIE)!.value = before; // replaying the rotated secret
+  const replayed = await other.chatkit({ type: "threads.list", params: {} });
+  assert.equal(replayed.status, 401);
+  assert.equal(((await replayed.json()) as any).error.code, "token_revoked");
+});
+
+test("neither the server key nor the session secret is in what the browser downloads", async () => {
+  const page = await (await fetch(stack.nextUrl)).text();
+  const files = readdirSync(join(FRONTEND, ".next/static"), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+  assert.ok(files.length > 0);
+  for (const text of [page, ...files.map((f) => readFileSync(join(f.parentPath, f.name), "utf8"))]) {
+    for (const secret of [SERVER_KEY, SESSION_SECRET, "merak-dev-server-key", "MERAK_SERVER_API_KEY", "MERAK_SESSION_SECRET"]) {
+      assert.ok(!text.includes(secret), `${secret} is in the browser's code`);
+    }
+  }
+});
