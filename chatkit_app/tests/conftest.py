@@ -41,6 +41,17 @@ class ChatKitReply:
     def of_type(self, event_type: str) -> list[dict]:
         return [event for event in self.events if event["type"] == event_type]
 
+    @property
+    def assistant_text(self) -> str:
+        """The text of every assistant message the stream completed."""
+        done = [e["item"] for e in self.of_type("thread.item.done") if e["item"]["type"] == "assistant_message"]
+        return "".join(part["text"] for item in done for part in item["content"])
+
+
+def user_input(text: str = "hello", attachments: list[str] | None = None) -> dict:
+    """A ChatKit `UserMessageInput`, as the client sends it."""
+    return {"content": [{"type": "input_text", "text": text}], "attachments": attachments or [], "inference_options": {}}
+
 
 def proxy_headers(user: str = "alice") -> dict[str, str]:
     """Trusted-proxy credentials: the server key, and the user it acts for."""
@@ -170,7 +181,7 @@ def create_thread(chatkit):
         reply = await chatkit(
             {
                 "type": "threads.create",
-                "params": {"input": {"content": [{"type": "input_text", "text": text}], "attachments": [], "inference_options": {}}},
+                "params": {"input": user_input(text)},
             },
             user=user,
         )

@@ -20,11 +20,6 @@ def button(widget_item: dict, label: str) -> dict:
     return next(b for b in buttons if b["label"] == label)
 
 
-def reply_text(reply) -> str:
-    done = [e["item"] for e in reply.of_type("thread.item.done") if e["item"]["type"] == "assistant_message"]
-    return "".join(part["text"] for item in done for part in item["content"])
-
-
 def press(thread_id: str, widget_item: dict, label: str) -> dict:
     """The request the browser sends when the button is pressed: its action, from the card."""
     action = button(widget_item, label)["onClickAction"]
@@ -52,7 +47,7 @@ async def test_add_a_day_replans_with_one_more_day_and_streams_a_new_card_and_re
     assert new_card["id"] != first_card["id"]
     assert new_card["widget"]["children"][0]["children"][0]["children"][0]["value"] == "4 days in Lisbon"
     assert button(new_card, "Add a day")["onClickAction"]["payload"]["days"] == 4
-    assert "**4 days in Lisbon, Portugal" in reply_text(reply) and "Day 4 — Monday 15 March" in reply_text(reply)
+    assert "**4 days in Lisbon, Portugal" in reply.assistant_text and "Day 4 — Monday 15 March" in reply.assistant_text
     # The request is stored as hidden context for the agent, but never streamed to the browser.
     assert not [e for e in reply.events if e.get("item", {}).get("type") == "hidden_context_item"]
     hidden = await models.Item.objects.aget(thread_id=thread_id, type="hidden_context_item")
@@ -68,8 +63,8 @@ async def test_shorter_and_cheaper_change_the_plan_they_were_pressed_on(create_t
     shorter = await chatkit(press(thread_id, card(created), "One day shorter"))
     cheaper = await chatkit(press(thread_id, card(shorter), "Make it cheaper"))
 
-    assert "**2 days in Lisbon, Portugal: Friday 12 March" in reply_text(shorter)
-    assert "**2 days in Lisbon, Portugal (budget trip)" in reply_text(cheaper)
+    assert "**2 days in Lisbon, Portugal: Friday 12 March" in shorter.assistant_text
+    assert "**2 days in Lisbon, Portugal (budget trip)" in cheaper.assistant_text
     budget_card = card(cheaper)
     assert button(budget_card, "Make it cheaper")["disabled"] is True
     heading = budget_card["widget"]["children"][0]["children"]

@@ -12,16 +12,9 @@ from chatkit_app import models
 from chatkit_app.context import RequestContext
 from chatkit_app.store import DjangoStore
 
+from .conftest import user_input
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def user_input(text: str) -> dict:
-    return {"content": [{"type": "input_text", "text": text}], "attachments": [], "inference_options": {}}
-
-
-def reply_text(reply) -> str:
-    done = [e["item"] for e in reply.of_type("thread.item.done") if e["item"]["type"] == "assistant_message"]
-    return "".join(part["text"] for item in done for part in item["content"])
 
 
 async def ask_for_a_map(create_thread, chatkit) -> tuple[str, object]:
@@ -59,14 +52,14 @@ async def test_the_browsers_answer_completes_the_call_and_the_agent_replies(crea
 
     assert reply.status == 200
     assert [e["type"] for e in reply.events][0] == "stream_options"
-    assert "I've opened Lisbon, Portugal on a map in your browser." in reply_text(reply)
+    assert "I've opened Lisbon, Portugal on a map in your browser." in reply.assistant_text
     stored = await models.Item.objects.aget(item_id=call_id)
     assert stored.data["status"] == "completed" and stored.data["output"] == {"opened": True}
     # The conversation goes on from there: the call is now history the agent reads.
     follow_up = await chatkit(
         {"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": user_input("add a day")}}
     )
-    assert "**4 days in Lisbon, Portugal" in reply_text(follow_up)
+    assert "**4 days in Lisbon, Portugal" in follow_up.assistant_text
 
 
 async def test_a_browser_that_could_not_open_the_map_gets_the_link(create_thread, chatkit):
@@ -74,7 +67,7 @@ async def test_a_browser_that_could_not_open_the_map_gets_the_link(create_thread
 
     reply = await chatkit(answer(thread_id, {"error": "popup_blocked", "message": "pop-ups are blocked"}))
 
-    text = reply_text(reply)
+    text = reply.assistant_text
     assert "Your browser couldn't open the map of Lisbon, Portugal (pop-ups are blocked)." in text
 
 
@@ -99,5 +92,5 @@ async def test_an_answer_for_an_unknown_client_tool_is_logged_not_fatal(create_t
         reply = await chatkit(answer(thread_id, {"saved": True}))
 
     assert reply.status == 200 and not reply.of_type("error")
-    assert reply_text(reply)  # the agent still answers
+    assert reply.assistant_text  # the agent still answers
     assert "unknown client tool 'save_trip'" in caplog.text

@@ -4,7 +4,6 @@ import json
 
 import pytest
 from django.db import DatabaseError
-
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 pytestmark = pytest.mark.django_db(transaction=True)

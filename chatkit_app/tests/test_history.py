@@ -23,20 +23,11 @@ from agents_app.conversation import read_conversation
 from chatkit_app import models
 from chatkit_app.server import MAX_CLIENT_OUTPUT_CHARS, MerakItemConverter
 
-from .conftest import proxy_headers
+from .conftest import proxy_headers, user_input
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOW = datetime(2027, 3, 1, 12, 0)
-
-
-def user_input(text: str) -> dict:
-    return {"content": [{"type": "input_text", "text": text}], "attachments": [], "inference_options": {}}
-
-
-def reply_text(reply) -> str:
-    done = [e["item"] for e in reply.of_type("thread.item.done") if e["item"]["type"] == "assistant_message"]
-    return "".join(part["text"] for item in done for part in item["content"])
 
 
 def done_ids(reply, item_type: str) -> list[str]:
@@ -56,7 +47,7 @@ async def test_follow_ups_build_on_the_whole_conversation(create_thread, chatkit
 
     # City and dates from the first message, the budget from the second, one more day from the third.
     heading = "**5 days in Lisbon, Portugal (budget trip): Friday 12 March to Tuesday, 16 March 2027**"
-    assert heading in reply_text(reply)
+    assert heading in reply.assistant_text
 
 
 async def test_retry_regenerates_the_card_and_the_reply(create_thread, chatkit):
@@ -67,7 +58,7 @@ async def test_retry_regenerates_the_card_and_the_reply(create_thread, chatkit):
     retry = await chatkit({"type": "threads.retry_after_item", "params": params})
 
     assert retry.status == 200
-    assert "**3 days in Lisbon, Portugal" in reply_text(retry)
+    assert "**3 days in Lisbon, Portugal" in retry.assistant_text
     assert done_ids(retry, "widget") and done_ids(retry, "workflow")
     stored = models.Item.objects.filter(thread_id=thread_id).order_by("seq").values_list("item_id", "type")
     rows = [row async for row in stored]
@@ -83,11 +74,11 @@ async def test_the_accept_language_locale_shapes_dates_times_and_numbers(chatkit
     american = await chatkit(body, headers={**proxy_headers("alice"), "Accept-Language": "en-US,en;q=0.8"})
     german = await chatkit(body, headers={**proxy_headers("alice"), "Accept-Language": "de-DE"})
 
-    assert "**Day 1 — Friday, March 12:**" in reply_text(american)
-    assert "PM sunset" in reply_text(american)
-    assert "**Day 1 — Friday, 12 March:**" in reply_text(german)
-    assert "population 517.802" in reply_text(german)
-    assert reply_text(german).startswith("(Offline planner")  # in English all the same
+    assert "**Day 1 — Friday, March 12:**" in american.assistant_text
+    assert "PM sunset" in american.assistant_text
+    assert "**Day 1 — Friday, 12 March:**" in german.assistant_text
+    assert "population 517.802" in german.assistant_text
+    assert german.assistant_text.startswith("(Offline planner")  # in English all the same
     card = next(e["item"] for e in american.of_type("thread.item.done") if e["item"]["type"] == "widget")
     assert "Fri, Mar 12 – Sun, Mar 14 2027" in card["copy_text"]
 

@@ -16,7 +16,7 @@ import pytest
 
 from chatkit_app import limits, models
 
-from .conftest import bearer, proxy_headers, stored_rows
+from .conftest import bearer, proxy_headers, stored_rows, user_input
 from .factories import (
     AssistantMessageFactory,
     AttachmentFactory,
@@ -80,14 +80,6 @@ def ids(transactional_db) -> Ids:
     )
 
 
-def user_input(attachments: list[str] | None = None) -> dict:
-    return {
-        "content": [{"type": "input_text", "text": "hello"}],
-        "attachments": attachments or [],
-        "inference_options": {},
-    }
-
-
 ACTION = {"type": "add_day", "payload": {}}
 
 REQUESTS: dict[str, Callable[[Ids], dict]] = {
@@ -136,11 +128,11 @@ REQUESTS: dict[str, Callable[[Ids], dict]] = {
     "attachments.delete": lambda i: {"type": "attachments.delete", "params": {"attachment_id": i.attachment}},
     "threads.create with attachment": lambda i: {
         "type": "threads.create",
-        "params": {"input": user_input([i.attachment])},
+        "params": {"input": user_input(attachments=[i.attachment])},
     },
     "threads.add_user_message with attachment": lambda i: {
         "type": "threads.add_user_message",
-        "params": {"thread_id": i.own_thread, "input": user_input([i.attachment])},
+        "params": {"thread_id": i.own_thread, "input": user_input(attachments=[i.attachment])},
     },
 }
 

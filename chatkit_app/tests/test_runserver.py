@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from django.conf import settings
 
 from .conftest import free_port, proxy_headers

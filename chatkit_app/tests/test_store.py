@@ -52,8 +52,7 @@ from django.db import DEFAULT_DB_ALIAS, DataError, connection, connections
 from django.test.utils import CaptureQueriesContext
 from pydantic import AnyUrl
 
-from chatkit_app import models
-from chatkit_app import database
+from chatkit_app import database, models
 from chatkit_app.database import in_database_thread
 from chatkit_app.store import DjangoStore
 

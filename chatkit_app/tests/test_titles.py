@@ -10,11 +10,9 @@ from openai.types.responses import ResponseOutputMessage, ResponseOutputText
 from agents_app.offline import OfflineTripPlannerModel
 from chatkit_app import models
 
+from .conftest import user_input
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def user_input(text: str) -> dict:
-    return {"content": [{"type": "input_text", "text": text}], "attachments": [], "inference_options": {}}
 
 
 class TitleWriterModel(OfflineTripPlannerModel):

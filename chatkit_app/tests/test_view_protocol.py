@@ -11,16 +11,9 @@ from chatkit_app import models
 from chatkit_app.context import RequestContext
 from chatkit_app.store import DjangoStore
 
+from .conftest import user_input
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def user_input(text: str) -> dict:
-    return {"content": [{"type": "input_text", "text": text}], "attachments": [], "inference_options": {}}
-
-
-def assistant_text(reply) -> str:
-    done = [e["item"] for e in reply.of_type("thread.item.done") if e["item"]["type"] == "assistant_message"]
-    return "".join(part["text"] for item in done for part in item["content"])
 
 
 async def test_threads_create_streams_the_planners_reply_and_stores_it(create_thread, chatkit):
@@ -34,7 +27,7 @@ async def test_threads_create_streams_the_planners_reply_and_stores_it(create_th
     assert "stream_options" in types
     deltas = [e for e in reply.of_type("thread.item.updated") if e["update"]["type"] == "assistant_message.content_part.text_delta"]
     assert len(deltas) > 10, "the reply streams in many small deltas"
-    text = assistant_text(reply)
+    text = reply.assistant_text
     assert "Lisbon" in text and "offline" in text.lower()
 
     stored = await chatkit({"type": "threads.get_by_id", "params": {"thread_id": thread_id}})
@@ -54,7 +47,7 @@ async def test_add_user_message_sees_the_earlier_conversation(create_thread, cha
     user_items = [e["item"] for e in reply.of_type("thread.item.done") if e["item"]["type"] == "user_message"]
     assert user_items[0]["content"][0]["text"] == "make it 5 days"
     # The destination came from the first message: the follow-up saw the history.
-    assert "Lisbon" in assistant_text(reply)
+    assert "Lisbon" in reply.assistant_text
     count = await models.Item.objects.filter(thread_id=thread_id, type="user_message").acount()
     assert count == 2
 
@@ -124,7 +117,7 @@ async def test_retry_after_item_replaces_the_answer(create_thread, chatkit):
     retry = await chatkit({"type": "threads.retry_after_item", "params": {"thread_id": thread_id, "item_id": user_item}})
 
     assert retry.status == 200
-    assert "Lisbon" in assistant_text(retry)
+    assert "Lisbon" in retry.assistant_text
     item_ids = [i async for i in models.Item.objects.filter(thread_id=thread_id).values_list("item_id", flat=True)]
     assert first_answer not in item_ids and user_item in item_ids
 
