@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "servestatic",  # its system checks; it serves static files as middleware
     "django.contrib.staticfiles",
     "chatkit_app",
     "agents_app",
