@@ -33,12 +33,13 @@ MIDDLEWARE = [
     "chatkit_app.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",  # async: no thread hop per request
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Django's own, stepped over on the JSON API paths (see merak_project/middleware.py).
+    "merak_project.middleware.SessionMiddleware",
+    "merak_project.middleware.CommonMiddleware",
+    "merak_project.middleware.CsrfViewMiddleware",
+    "merak_project.middleware.AuthenticationMiddleware",
+    "merak_project.middleware.MessageMiddleware",
+    "merak_project.middleware.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "merak_project.urls"
