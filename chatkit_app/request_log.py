@@ -82,7 +82,10 @@ class RequestLogMiddleware:
         request_id(request)
         response = await self.get_response(request)
         response["X-Request-ID"] = request.request_id
-        if response.streaming and response.is_async:
+        # Event streams are logged when they end, with what they sent; anything
+        # else (static and attachment files included) when its response is ready.
+        is_event_stream = response.get("Content-Type", "").startswith("text/event-stream")
+        if response.streaming and response.is_async and is_event_stream:
             content = response.streaming_content  # read before it is replaced
             response.streaming_content = self._logged_stream(request, response.status_code, content, started)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -71,7 +72,9 @@ def full_reply(base_url: str) -> str:
     )
 
 
-def test_disconnect_mid_reply_stores_the_partial_answer_and_the_cancel_note(asgi_server, settings):
+def test_disconnect_mid_reply_stores_the_partial_answer_and_the_cancel_note(asgi_server, settings, monkeypatch):
+    # The reply quotes the local time: pin it, so both runs write the same text.
+    monkeypatch.setattr("agents_app.tools.clock.current_utc_time", lambda: datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
     whole = full_reply(asgi_server)
     settings.MERAK_OFFLINE_STREAM_DELAY_MS = 20
     received = ""
