@@ -94,10 +94,6 @@ def to_api_error(exc: Exception) -> ApiError:
     return ApiError("The server failed to handle this request.", code="internal_error", status=500)
 
 
-def api_error_response(exc: Exception) -> JsonResponse:
-    return response_for(to_api_error(exc))
-
-
 def response_for(error: ApiError) -> JsonResponse:
     response = error_response(error.status, error.code, error.message)
     for name, value in error.headers.items():

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from chatkit.store import NotFoundError, Store, StoreItemType, default_generate_id
 from chatkit.types import Attachment, FeedbackKind, Page, ThreadItem, ThreadMetadata
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.db.models import Q, QuerySet
 from pydantic import TypeAdapter
@@ -192,13 +192,14 @@ def _save_attachment(attachment: Attachment, user_id: str) -> None:
         "type": attachment.type,
         "data": attachment.model_dump(mode="json"),
     }
-    if models.Attachment.objects.filter(attachment_id=attachment.id, user_id=user_id).update(**columns):
-        return
-    try:
-        with transaction.atomic():
-            models.Attachment.objects.create(attachment_id=attachment.id, user_id=user_id, **columns)
-    except IntegrityError:
-        raise NotFoundError(f"Attachment {attachment.id} not found") from None
+    written = upsert_owned(
+        models.Attachment,
+        {"attachment_id": attachment.id, "user_id": user_id, "created_at": timezone.now(), **columns},
+        conflict=("attachment_id",),
+        update=tuple(columns),
+    )
+    if not written:  # the id is another user's attachment
+        raise NotFoundError(f"Attachment {attachment.id} not found")
 
 
 @in_database_thread
