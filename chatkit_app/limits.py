@@ -8,17 +8,25 @@ losing the limits for a while is better than refusing every user.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 
 from .errors import ApiError
 
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # An open stream renews its slot this often (see `stream_guard`), and a slot
 # counter nobody renews expires: a worker that dies mid-stream frees its
@@ -125,6 +133,24 @@ def _decrement(key: str) -> None:
         logger.warning("stream slot not given back: the cache failed", exc_info=True)
 
 
-# Cache calls may be network round trips (Redis): run them off the event loop,
-# on the default executor rather than the request's single sync thread.
-acount_request = sync_to_async(count_request, thread_sensitive=False)
+def cache_work(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """`func`, a few sync cache calls, as a coroutine function that never blocks the event loop.
+
+    With a network cache (Redis) it runs on a worker thread (the default
+    executor rather than the request's single sync thread). With the cache in
+    this process's memory it runs inline: a dictionary update under a lock
+    held for microseconds waits for nothing, and a thread hop would cost far
+    more than the work.
+    """
+    off_loop = sync_to_async(func, thread_sensitive=False)
+
+    @functools.wraps(func)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        if isinstance(caches["default"], (LocMemCache, DummyCache)):
+            return func(*args, **kwargs)
+        return await off_loop(*args, **kwargs)
+
+    return call
+
+
+acount_request = cache_work(count_request)

@@ -12,8 +12,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
-from asgiref.sync import sync_to_async
-
 from . import limits, thread_locks
 from .database import in_database_thread
 from .thread_locks import ThreadBusy
@@ -23,9 +21,9 @@ logger = logging.getLogger(__name__)
 RENEW_EVERY_SECONDS = min(thread_locks.LEASE_SECONDS, limits.STREAM_SLOT_SECONDS) / 3
 
 # Cache calls may be network round trips: off the event loop, like database calls.
-_take_stream_slot = sync_to_async(limits.take_stream_slot, thread_sensitive=False)
-_give_back_stream_slot = sync_to_async(limits.give_back_stream_slot, thread_sensitive=False)
-_renew_stream_slots = sync_to_async(limits.renew_stream_slots, thread_sensitive=False)
+_take_stream_slot = limits.cache_work(limits.take_stream_slot)
+_give_back_stream_slot = limits.cache_work(limits.give_back_stream_slot)
+_renew_stream_slots = limits.cache_work(limits.renew_stream_slots)
 _acquire_lease = in_database_thread(thread_locks.acquire)
 _renew_lease = in_database_thread(thread_locks.renew)
 _release_lease = in_database_thread(thread_locks.release)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -35,6 +36,14 @@ def test_requests_are_counted_per_user_per_window(any_cache, settings):
 
     assert refused.value.status == 429 and refused.value.code == "rate_limited"
     assert refused.value.headers["Retry-After"] == "50"
+
+
+async def test_cache_work_leaves_the_event_loop_only_for_a_network_cache(any_cache):
+    # Redis calls are round trips: a worker thread waits for them. Local memory is a dict update,
+    # done inline without a thread hop.
+    ran_on = await limits.cache_work(threading.get_ident)()
+
+    assert (ran_on == threading.get_ident()) is (any_cache == "locmem")
 
 
 def test_a_zero_limit_counts_nothing(any_cache, settings):
