@@ -13,3 +13,5 @@ class RequestContext:
     request_id: str = ""
     locale: str = "en"
     feature_flags: frozenset[str] = field(default_factory=frozenset)
+    # Set for `threads.create`: the reply's thread holds nothing but its first message.
+    creates_thread: bool = False

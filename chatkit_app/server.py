@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -28,6 +29,7 @@ from chatkit.types import (
     ProgressUpdateEvent,
     SyncCustomActionResponse,
     ThreadItemDoneEvent,
+    ThreadItem,
     ThreadMetadata,
     ThreadsCreateReq,
     ThreadsDeleteReq,
@@ -151,6 +153,8 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
         """`process()` for an already parsed request (the view parses first, to log and guard it)."""
         await self._check(parsed, context)
         logger.debug("chatkit request %s", parsed.type)
+        if isinstance(parsed, ThreadsCreateReq):
+            context = replace(context, creates_thread=True)
         if is_streaming_req(parsed):
             return StreamingResult(self._process_streaming(parsed, context))
         return NonStreamingResult(await self._process_non_streaming(parsed, context))
@@ -185,8 +189,10 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
         # and streams `thread.updated`.
         first_message = _message_text(input_user_message) if input_user_message and thread.title is None else None
         writing = _start_writing_title(first_message) if first_message is not None else None
+        # A new thread holds just this message: the run needs no read of it.
+        history = [input_user_message] if context.creates_thread and input_user_message else None
         try:
-            async for event in self._run_planner(thread, context):
+            async for event in self._run_planner(thread, context, newest_first=history):
                 yield event
             if first_message is not None:
                 thread.title = await writing if writing is not None else derived_title(first_message)
@@ -194,11 +200,17 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
             if writing is not None and not writing.done():
                 writing.cancel()
 
-    async def _run_planner(self, thread: ThreadMetadata, context: RequestContext) -> AsyncIterator[ThreadStreamEvent]:
-        """One run of the Trip Planner on the thread so far, streamed as thread events."""
+    async def _run_planner(
+        self, thread: ThreadMetadata, context: RequestContext, newest_first: list[ThreadItem] | None = None
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        """One run of the Trip Planner on the thread so far (all of it when given), streamed as thread events."""
         agent_context = AgentContext(thread=thread, store=self.store, request_context=context)
-        recent = await self.store.load_thread_items(thread.id, None, HISTORY_ITEMS, "desc", context)
-        items = list(reversed(recent.data))
+        if newest_first is None:
+            recent = await self.store.load_thread_items(thread.id, None, HISTORY_ITEMS, "desc", context)
+            newest_first, complete = recent.data, not recent.has_more
+        else:
+            complete = True
+        items = list(reversed(newest_first))
         if items and isinstance(items[-1], ClientToolCallItem) and items[-1].name not in CLIENT_TOOL_NAMES:
             logger.warning("Output for unknown client tool %r in thread %s; ignored.", items[-1].name, thread.id)
         history = await self.converter.to_agent_input(items)
@@ -208,6 +220,8 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
             context=agent_context,
             run_config=RunConfig(tracing_disabled=not settings.OPENAI_API_KEY, workflow_name="Merak Trip Planner"),
         )
+        # `stream_agent_response` reads the newest items again as it starts: it gets these.
+        self.store.remember_newest_items(thread.id, newest_first, complete=complete, context=context)
         async for event in stream_agent_response(agent_context, result):
             yield event
 

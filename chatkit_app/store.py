@@ -4,13 +4,16 @@ Semantics follow the SDK's reference store: items in `created_at` order with
 insertion order breaking ties, `after` is the id of the last row of the
 previous page, `save_*` are upserts, and a row of another user is exactly as
 missing as one that never existed. Every method makes one hop to the database
-threads (`chatkit_app.database`) and one query where one suffices; nothing here
-blocks the event loop.
+threads (`chatkit_app.database`) and one query where one suffices (a read
+repeated within a reply is answered without one: `remember_newest_items`);
+nothing here blocks the event loop.
 """
 
 from __future__ import annotations
 
 import secrets
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
@@ -219,8 +222,50 @@ def _delete_attachment(attachment_id: str, user_id: str) -> None:
     models.Attachment.objects.filter(attachment_id=attachment_id, user_id=user_id).delete()
 
 
+@dataclass(frozen=True, slots=True)
+class _NewestItems:
+    thread_id: str
+    user_id: str
+    items: list[ThreadItem]  # newest first
+    complete: bool  # these are all the thread's items
+
+
+# What a reply's run just read of its thread (see `DjangoStore.remember_newest_items`).
+# A context variable: each request's stream runs in a task of its own, with its own value.
+_newest_items: ContextVar[_NewestItems | None] = ContextVar("merak_newest_items", default=None)
+
+
 class DjangoStore(Store[Any]):
     """A ChatKit store scoped by `context.user_id`; any object with that attribute will do."""
+
+    def remember_newest_items(
+        self, thread_id: str, newest_first: list[ThreadItem], *, complete: bool, context: Any
+    ) -> None:
+        """Answer this task's next newest-first read of the thread from `newest_first`, without a query.
+
+        The reply's run reads the thread's history, and the SDK's agent
+        integration (`stream_agent_response`) reads its newest two items again
+        as it starts. The remembered items serve that one read, only while
+        this task writes nothing to the thread, and only if they cover it;
+        any other read queries the database.
+        """
+        _newest_items.set(_NewestItems(thread_id, context.user_id, newest_first, complete))
+
+    def _remembered_page(self, thread_id: str, limit: int, user_id: str) -> Page[ThreadItem] | None:
+        known = _newest_items.get()
+        if known is None or known.thread_id != thread_id or known.user_id != user_id:
+            return None
+        _newest_items.set(None)
+        if limit > len(known.items) and not known.complete:
+            return None  # more than what is known was asked for
+        data = known.items[:limit]
+        has_more = len(known.items) > limit or (limit == len(known.items) and not known.complete)
+        return Page(data=data, has_more=has_more, after=data[-1].id if has_more and data else None)
+
+    def _forget_newest_items(self, thread_id: str) -> None:
+        known = _newest_items.get()
+        if known is not None and known.thread_id == thread_id:
+            _newest_items.set(None)
 
     def generate_thread_id(self, context: Any) -> str:
         return _longer(default_generate_id("thread"))
@@ -238,23 +283,32 @@ class DjangoStore(Store[Any]):
         return await _load_threads(max(limit, 0), after, _order(order), context.user_id)
 
     async def delete_thread(self, thread_id: str, context: Any) -> None:
+        self._forget_newest_items(thread_id)
         await _delete_thread(thread_id, context.user_id)
 
     async def load_thread_items(
         self, thread_id: str, after: str | None, limit: int, order: str, context: Any
     ) -> Page[ThreadItem]:
-        return await _load_thread_items(thread_id, after, max(limit, 0), _order(order), context.user_id)
+        limit, order = max(limit, 0), _order(order)
+        if after is None and order == "desc":
+            page = self._remembered_page(thread_id, limit, context.user_id)
+            if page is not None:
+                return page
+        return await _load_thread_items(thread_id, after, limit, order, context.user_id)
 
     async def add_thread_item(self, thread_id: str, item: ThreadItem, context: Any) -> None:
+        self._forget_newest_items(thread_id)
         await _upsert_item(thread_id, item, context.user_id)
 
     async def save_item(self, thread_id: str, item: ThreadItem, context: Any) -> None:
+        self._forget_newest_items(thread_id)
         await _upsert_item(thread_id, item, context.user_id)
 
     async def load_item(self, thread_id: str, item_id: str, context: Any) -> ThreadItem:
         return await _load_item(thread_id, item_id, context.user_id)
 
     async def delete_thread_item(self, thread_id: str, item_id: str, context: Any) -> None:
+        self._forget_newest_items(thread_id)
         await _delete_item(thread_id, item_id, context.user_id)
 
     async def save_attachment(self, attachment: Attachment, context: Any) -> None:

@@ -9,12 +9,18 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import pytest
 import uvicorn
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.test.utils import CaptureQueriesContext
+
+from chatkit_app import database
+from chatkit_app.database import in_database_thread
 
 
 def parse_sse(raw: bytes) -> list[dict]:
@@ -214,3 +220,22 @@ def asgi_server(transactional_db) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def queries(settings):
+    """Capture the queries the store runs (on one database thread, so that all of them are seen)."""
+    settings.MERAK_DB_THREADS = 1
+    database.close_connections()  # the next store call starts the executor with one thread
+    on_db_thread = in_database_thread(lambda method, *args: method(*args))  # on that thread's connection
+
+    @asynccontextmanager
+    async def capture():
+        captured = await on_db_thread(lambda: CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]))
+        await on_db_thread(captured.__enter__)
+        try:
+            yield captured
+        finally:
+            await on_db_thread(captured.__exit__, None, None, None)
+
+    return capture

@@ -50,6 +50,21 @@ async def test_follow_ups_build_on_the_whole_conversation(create_thread, chatkit
     assert heading in reply.assistant_text
 
 
+async def test_a_reply_reads_its_thread_once_and_a_new_thread_not_at_all(create_thread, chatkit, queries):
+    def item_reads(captured) -> int:
+        return sum(q["sql"].startswith("SELECT") and '"chatkit_app_item"' in q["sql"] for q in captured)
+
+    async with queries() as creating:
+        thread_id, _ = await create_thread("3 days in Lisbon from 2027-03-12")
+    async with queries() as following_up:
+        params = {"thread_id": thread_id, "input": user_input("make it cheaper")}
+        follow_up = await chatkit({"type": "threads.add_user_message", "params": params})
+
+    assert item_reads(creating) == 0, "a new thread's history is the message in hand"
+    assert item_reads(following_up) == 1
+    assert "budget trip" in follow_up.assistant_text
+
+
 async def test_retry_regenerates_the_card_and_the_reply(create_thread, chatkit):
     thread_id, first = await create_thread("3 days in Lisbon from 2027-03-12")
     user_item = done_ids(first, "user_message")[0]

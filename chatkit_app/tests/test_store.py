@@ -209,25 +209,6 @@ def assert_pages(pages: list[Page], limit: int, expected_ids: list[str]) -> None
     assert pages[-1].after is None
 
 
-@pytest.fixture
-def queries(settings):
-    """Capture the queries the store runs (on one database thread, so that all of them are seen)."""
-    settings.MERAK_DB_THREADS = 1
-    database.close_connections()  # the next store call starts the executor with one thread
-    on_db_thread = in_database_thread(lambda method, *args: method(*args))  # on that thread's connection
-
-    @asynccontextmanager
-    async def capture():
-        captured = await on_db_thread(lambda: CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]))
-        await on_db_thread(captured.__enter__)
-        try:
-            yield captured
-        finally:
-            await on_db_thread(captured.__exit__, None, None, None)
-
-    return capture
-
-
 # --- threads ------------------------------------------------------------------
 
 
@@ -597,6 +578,45 @@ def test_generated_ids_are_long_enough_not_to_collide(store, alice):
     assert len(set(ids)) == len(ids)
     # 64+ random bits, and still within the id columns.
     assert all(len(i) - len(i.split("_", 1)[0]) - 1 >= 16 and len(i) <= 64 for i in ids)
+
+
+# --- a reply's repeated read --------------------------------------------------
+
+
+@pytest.mark.parametrize("known, complete", [(3, True), (2, False)], ids=["all-known", "newest-two-known"])
+@pytest.mark.parametrize("limit", [1, 2, 3, 4])
+async def test_a_remembered_read_answers_exactly_as_the_database_would(store, alice, queries, known, complete, limit):
+    await store.save_thread(make_thread(), alice)
+    await add_messages(store, alice, "thr_alice", {f"msg_{i}": T0 + timedelta(seconds=i) for i in range(3)})
+    from_database = await store.load_thread_items("thr_alice", None, limit, "desc", alice)
+    newest = (await store.load_thread_items("thr_alice", None, 3, "desc", alice)).data[:known]
+
+    store.remember_newest_items("thr_alice", newest, complete=complete, context=alice)
+    async with queries() as captured:
+        remembered = await store.load_thread_items("thr_alice", None, limit, "desc", alice)
+
+    assert remembered == from_database
+    covered = limit <= known or complete
+    assert len(captured) == (0 if covered else 1), "what is not known is read from the database"
+
+
+async def test_a_remembered_read_serves_once_its_own_user_and_is_forgotten_on_a_write(store, alice, bob, queries):
+    await store.save_thread(make_thread(), alice)
+    await add_messages(store, alice, "thr_alice", {"msg_1": T0})
+    newest = (await store.load_thread_items("thr_alice", None, 10, "desc", alice)).data
+
+    store.remember_newest_items("thr_alice", newest, complete=True, context=alice)
+    assert (await store.load_thread_items("thr_alice", None, 10, "desc", bob)).data == []
+    await store.load_thread_items("thr_alice", None, 10, "desc", alice)
+    async with queries() as second_read:
+        await store.load_thread_items("thr_alice", None, 10, "desc", alice)
+
+    store.remember_newest_items("thr_alice", newest, complete=True, context=alice)
+    await store.add_thread_item("thr_alice", message("msg_2", at=T0 + timedelta(seconds=1)), alice)
+    after_write = await store.load_thread_items("thr_alice", None, 10, "desc", alice)
+
+    assert len(second_read) == 1
+    assert [item.id for item in after_write.data] == ["msg_2", "msg_1"]
 
 
 # --- queries and the event loop -----------------------------------------------
