@@ -1,18 +1,31 @@
-"""Where the store's ORM calls run: a few long-lived threads that keep their connections.
+"""Where the store's ORM calls run: long-lived threads that keep their connections, new requests first.
 
 Django would otherwise run each request's ORM calls in a thread of its own,
 opening a database connection per request, and on SQLite dozens of connections
-would queue for the single write lock with sleep-and-retry. Here SQLite gets
-one thread (writes never contend inside a process) and PostgreSQL a handful
-(`MERAK_DB_THREADS`), each holding its connection for the life of the process.
+would queue for the single write lock with sleep-and-retry. Here each worker
+process has one thread by default (`MERAK_DB_THREADS`), holding its connection
+for the life of the process. On SQLite one is what keeps writers from waiting
+on each other; on a nearby PostgreSQL one measured best too, since more threads
+mostly take the interpreter lock from each other and from the event loop. A
+PostgreSQL server with round trips of a millisecond or more wants a few.
+
+Under load these threads have a queue, and it is not first come, first served:
+work a response is waiting on before its first byte (`ahead_of_streams()`)
+goes before the work of responses already streaming. A new reply then starts
+within milliseconds however many others are streaming, and the open streams,
+whose users are already reading, give up that little time.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
+import queue
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import Executor, Future
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
@@ -23,21 +36,85 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _lock = threading.Lock()
-_executor: ThreadPoolExecutor | None = None
+
+# Whether the current task's database work is on a response's way to its first byte.
+_before_first_byte: ContextVar[bool] = ContextVar("merak_before_first_byte", default=False)
+_AHEAD, _BEHIND, _STOP = 0, 1, 2
+
+
+@contextmanager
+def ahead_of_streams() -> Iterator[None]:
+    """Database work started inside (and in tasks created inside) goes before that of open streams."""
+    token = _before_first_byte.set(True)
+    try:
+        yield
+    finally:
+        _before_first_byte.reset(token)
+
+
+async def back_in_line_after_first(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """`stream`, whose database work stops going ahead once it has produced its first chunk.
+
+    Iterate it in the task that produces the response (its context is the one changed).
+    """
+    async for chunk in stream:
+        _before_first_byte.set(False)
+        yield chunk
+
+
+class DatabaseThreads(Executor):
+    """A fixed set of threads running submitted calls, those submitted `ahead_of_streams()` first."""
+
+    def __init__(self, threads: int, name: str = "merak-db") -> None:
+        self.threads = threads
+        self._queue: queue.PriorityQueue[tuple[int, int, Future | None, Callable[[], Any] | None]] = (
+            queue.PriorityQueue()
+        )
+        self._order = itertools.count()  # first come, first served within a priority
+        self._workers = [threading.Thread(target=self._work, name=f"{name}_{n}", daemon=True) for n in range(threads)]
+        for worker in self._workers:
+            worker.start()
+
+    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
+        future: Future[R] = Future()
+        priority = _AHEAD if _before_first_byte.get() else _BEHIND
+        self._queue.put((priority, next(self._order), future, functools.partial(fn, *args, **kwargs)))
+        return future
+
+    def _work(self) -> None:
+        while True:
+            _, _, future, call = self._queue.get()
+            if future is None or call is None:
+                return
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = call()
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        for _ in self._workers:  # after the work already queued
+            self._queue.put((_STOP, next(self._order), None, None))
+        if wait:
+            for worker in self._workers:
+                worker.join()
+
+
+_executor: DatabaseThreads | None = None
 
 
 def thread_count() -> int:
-    if settings.MERAK_DB_THREADS:
-        return settings.MERAK_DB_THREADS
-    is_sqlite = connections[DEFAULT_DB_ALIAS].vendor == "sqlite"
-    return 1 if is_sqlite else 4
+    return max(1, settings.MERAK_DB_THREADS)
 
 
-def _get_executor() -> ThreadPoolExecutor:
+def _get_executor() -> DatabaseThreads:
     global _executor
     with _lock:
         if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=thread_count(), thread_name_prefix="merak-db")
+            _executor = DatabaseThreads(thread_count())
         return _executor
 
 
@@ -82,7 +159,7 @@ def close_connections() -> None:
     if executor is None:
         return
     # Each worker closes its own connection: a barrier makes every thread take one job.
-    workers = executor._max_workers
+    workers = executor.threads
     barrier = threading.Barrier(workers)
 
     def close() -> None:

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import request_log
+from .database import ahead_of_streams
 from .errors import error_response, response_for, to_api_error
 
 AsyncView = Callable[..., Awaitable[HttpResponse]]
@@ -18,7 +19,8 @@ def json_endpoint(*methods: str) -> Callable[[AsyncView], AsyncView]:
     """Allow only `methods` (405 JSON otherwise) and turn any exception into a JSON error.
 
     These endpoints are called by servers with their own credentials, never
-    with a browser session, so CSRF does not apply.
+    with a browser session, so CSRF does not apply. Their database work goes
+    ahead of that of responses already streaming (`database.ahead_of_streams`).
     """
 
     def decorate(view: AsyncView) -> AsyncView:
@@ -30,7 +32,8 @@ def json_endpoint(*methods: str) -> Callable[[AsyncView], AsyncView]:
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
-                return await view(request, *args, **kwargs)
+                with ahead_of_streams():
+                    return await view(request, *args, **kwargs)
             except Exception as exc:
                 error = to_api_error(exc)
                 request_log.annotate(request, error=error.code)

@@ -13,6 +13,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, S
 from . import attachments, health, limits, request_log, tokens
 from .auth import authenticate, server_key_required, valid_user_id
 from .context import RequestContext
+from .database import back_in_line_after_first
 from .decorators import json_endpoint
 from .errors import InvalidRequest, ServiceDisabled, error_response
 from .server import get_server
@@ -41,7 +42,8 @@ async def _stream(request: HttpRequest, parsed: Any, context: RequestContext, th
     guard = await StreamGuard.acquire(context.user_id, thread_id)
     try:
         result = cast(StreamingResult, await get_server().handle(parsed, context))
-        pump = EventPump(guard.around(aiter(result)))
+        # Once its first event is out, this stream's database work waits its turn behind new requests'.
+        pump = EventPump(back_in_line_after_first(guard.around(aiter(result))))
     except BaseException:
         await guard.release()
         raise

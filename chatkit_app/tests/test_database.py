@@ -1,0 +1,69 @@
+"""The database threads' queue: a response's work before its first byte goes ahead of open streams' work."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from chatkit_app.database import DatabaseThreads, ahead_of_streams, back_in_line_after_first
+
+
+@pytest.fixture
+def busy_thread() -> Iterator[tuple[DatabaseThreads, list[str], threading.Event]]:
+    """One database thread held busy until the event is set; the work it then does, in order."""
+    threads, done, release = DatabaseThreads(1, name="test-db"), [], threading.Event()
+    threads.submit(release.wait, 10)
+    yield threads, done, release
+    release.set()
+    threads.shutdown()
+
+
+def test_work_for_a_response_not_yet_started_goes_ahead_of_streams_work(busy_thread):
+    threads, done, release = busy_thread
+    streaming = [threads.submit(done.append, f"stream {n}") for n in range(3)]
+    with ahead_of_streams():
+        starting = threads.submit(done.append, "new request")
+
+    release.set()
+    for future in [*streaming, starting]:
+        future.result(timeout=10)
+
+    assert done == ["new request", "stream 0", "stream 1", "stream 2"]
+
+
+async def test_a_stream_goes_back_in_line_once_its_first_chunk_is_out(busy_thread):
+    threads, done, release = busy_thread
+    submitted = []
+
+    async def reply():
+        submitted.append(threads.submit(done.append, "reply: before its first event"))
+        yield b"first event"
+        submitted.append(threads.submit(done.append, "reply: after its first event"))
+        yield b"second event"
+
+    async def produce():  # as `EventPump` does: in a task of its own, created inside the request
+        return [chunk async for chunk in back_in_line_after_first(reply())]
+
+    submitted.append(threads.submit(done.append, "an open stream"))
+    with ahead_of_streams():
+        chunks = await asyncio.create_task(produce())
+    release.set()
+    for future in submitted:
+        future.result(timeout=10)
+
+    assert chunks == [b"first event", b"second event"]
+    assert done == ["reply: before its first event", "an open stream", "reply: after its first event"]
+
+
+def test_errors_reach_the_caller_and_the_thread_keeps_working():
+    threads = DatabaseThreads(1, name="test-db")
+    try:
+        failed = threads.submit(int, "not a number")
+        with pytest.raises(ValueError):
+            failed.result(timeout=10)
+        assert threads.submit(int, "42").result(timeout=10) == 42
+    finally:
+        threads.shutdown()
