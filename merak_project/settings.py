@@ -82,8 +82,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.b
         "timeout": 10,
     }
 
-# Threads the ChatKit store runs its queries on (0: one on SQLite, four on PostgreSQL).
-MERAK_DB_THREADS = env.int("MERAK_DB_THREADS", default=0)
+# Threads the ChatKit store runs its queries on, per worker process (chatkit_app/database.py).
+MERAK_DB_THREADS = env.int("MERAK_DB_THREADS", default=1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
