@@ -5,7 +5,8 @@ Starts the server (uvicorn through scripts/run_chatkit_server.py, or daphne)
 on a fresh database with the 50-delta fixed-reply model, then keeps N clients
 each streaming one `threads.create` after another for a fixed time, over
 keep-alive HTTP/1.1 connections on loopback. Reports completed streams per
-second and the time to the first SSE event (p50/p90/p99).
+second, the time to the first SSE event and to the assistant's first text delta
+(p50/p90/p99).
 
     .venv/bin/python bench/load.py --server uvicorn --db sqlite --clients 50 --seconds 20
     .venv/bin/python bench/load.py --server daphne --db postgres
@@ -44,9 +45,14 @@ BODY = json.dumps(
 ).encode()
 
 
+# The assistant's first words: what a user waits for after sending a message.
+TEXT_DELTA = b'"assistant_message.content_part.text_delta"'
+
+
 @dataclass
 class Results:
     first_event: list[float] = field(default_factory=list)
+    first_delta: list[float] = field(default_factory=list)
     total: list[float] = field(default_factory=list)
     events: int = 0
     errors: list[str] = field(default_factory=list)
@@ -88,10 +94,13 @@ def server_env(db_url: str) -> dict[str, str]:
 
 
 def start_server(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen:
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
+    if kind == "reference":
+        command = [PYTHON, "bench/reference_server.py", "--port", str(port)]
+    else:
+        subprocess.run([PYTHON, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
     if kind == "uvicorn":
         command = [PYTHON, "scripts/run_chatkit_server.py", "--port", str(port), "--workers", "1"]
-    else:
+    elif kind == "daphne":
         command = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "merak_project.asgi:application"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
@@ -122,7 +131,7 @@ async def read_stream(reader: asyncio.StreamReader, started: float, results: Res
         raise RuntimeError(status_line.decode(errors="replace").strip())
     while await reader.readline() not in (b"\r\n", b""):
         pass
-    first = None
+    first = first_delta = None
     events = 0
     while True:
         size = int((await reader.readline()).strip(), 16)
@@ -132,8 +141,11 @@ async def read_stream(reader: asyncio.StreamReader, started: float, results: Res
         chunk = await reader.readexactly(size + 2)
         if first is None:
             first = time.perf_counter() - started
+        if first_delta is None and TEXT_DELTA in chunk:
+            first_delta = time.perf_counter() - started
         events += chunk.count(b"data: ")
     results.first_event.append(first or 0.0)
+    results.first_delta.append(first_delta or 0.0)
     results.total.append(time.perf_counter() - started)
     results.events += events
 
@@ -170,7 +182,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", choices=["uvicorn", "daphne"], default="uvicorn")
+    parser.add_argument("--server", choices=["uvicorn", "daphne", "reference"],
+                        help="Merak under uvicorn or daphne, or the FastAPI in-memory reference (bench/reference_server.py)", default="uvicorn")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
@@ -179,7 +192,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = server_env(database_url(args.db, Path(tmp)))
+        env = server_env("" if args.server == "reference" else database_url(args.db, Path(tmp)))
         port = free_port()
         server = start_server(args.server, port, env)
         profiler = None
@@ -206,13 +219,14 @@ def main() -> None:
     done = len(results.total)
     summary = {
         "server": args.server,
-        "db": args.db,
+        "db": "memory" if args.server == "reference" else args.db,
         "clients": args.clients,
         "seconds": seconds,
         "streams": done,
         "streams_per_s": round(done / seconds, 1),
         "events_per_stream": round(results.events / done, 1) if done else 0,
         "first_event_ms": {q: round(percentile(results.first_event, q) * 1000, 1) for q in (50, 90, 99)},
+        "first_text_delta_ms": {q: round(percentile(results.first_delta, q) * 1000, 1) for q in (50, 90, 99)},
         "stream_ms": {q: round(percentile(results.total, q) * 1000, 1) for q in (50, 90, 99)},
         "errors": len(results.errors),
         "first_errors": results.errors[:3],
