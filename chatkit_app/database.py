@@ -19,9 +19,8 @@ whose users are already reading, give up that little time.
 from __future__ import annotations
 
 import functools
-import itertools
-import queue
 import threading
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
@@ -39,7 +38,6 @@ _lock = threading.Lock()
 
 # Whether the current task's database work is on a response's way to its first byte.
 _before_first_byte: ContextVar[bool] = ContextVar("merak_before_first_byte", default=False)
-_AHEAD, _BEHIND, _STOP = 0, 1, 2
 
 
 @contextmanager
@@ -63,29 +61,49 @@ async def back_in_line_after_first(stream: AsyncIterator[bytes]) -> AsyncIterato
 
 
 class DatabaseThreads(Executor):
-    """A fixed set of threads running submitted calls, those submitted `ahead_of_streams()` first."""
+    """A fixed set of threads running submitted calls, those submitted `ahead_of_streams()` first.
+
+    Not strictly first: after `AHEAD_RUN` calls in a row that went ahead, one
+    waiting behind runs, so a flood of new requests slows the open streams
+    but never stops them.
+    """
+
+    AHEAD_RUN = 4
 
     def __init__(self, threads: int, name: str = "merak-db") -> None:
         self.threads = threads
-        self._queue: queue.PriorityQueue[tuple[int, int, Future | None, Callable[[], Any] | None]] = (
-            queue.PriorityQueue()
-        )
-        self._order = itertools.count()  # first come, first served within a priority
+        self._ahead: deque[tuple[Future, Callable[[], Any]]] = deque()
+        self._behind: deque[tuple[Future, Callable[[], Any]]] = deque()
+        self._ahead_run = 0  # calls taken from `_ahead` since one was taken from `_behind`
+        self._stopping = False
+        self._ready = threading.Condition()
         self._workers = [threading.Thread(target=self._work, name=f"{name}_{n}", daemon=True) for n in range(threads)]
         for worker in self._workers:
             worker.start()
 
     def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
         future: Future[R] = Future()
-        priority = _AHEAD if _before_first_byte.get() else _BEHIND
-        self._queue.put((priority, next(self._order), future, functools.partial(fn, *args, **kwargs)))
+        line = self._ahead if _before_first_byte.get() else self._behind
+        with self._ready:
+            if self._stopping:
+                raise RuntimeError("cannot run database work after shutdown")
+            line.append((future, functools.partial(fn, *args, **kwargs)))
+            self._ready.notify()
         return future
 
+    def _take(self) -> tuple[Future, Callable[[], Any]] | None:
+        with self._ready:
+            while not (self._ahead or self._behind or self._stopping):
+                self._ready.wait()
+            if self._ahead and (not self._behind or self._ahead_run < self.AHEAD_RUN):
+                self._ahead_run += 1
+                return self._ahead.popleft()
+            self._ahead_run = 0
+            return self._behind.popleft() if self._behind else None  # None: stopping, all work done
+
     def _work(self) -> None:
-        while True:
-            _, _, future, call = self._queue.get()
-            if future is None or call is None:
-                return
+        while (work := self._take()) is not None:
+            future, call = work
             if not future.set_running_or_notify_cancel():
                 continue
             try:
@@ -96,8 +114,10 @@ class DatabaseThreads(Executor):
                 future.set_result(result)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        for _ in self._workers:  # after the work already queued
-            self._queue.put((_STOP, next(self._order), None, None))
+        """Stop taking work; the threads finish what is queued, then end."""
+        with self._ready:
+            self._stopping = True
+            self._ready.notify_all()
         if wait:
             for worker in self._workers:
                 worker.join()

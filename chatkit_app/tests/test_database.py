@@ -14,8 +14,9 @@ from chatkit_app.database import DatabaseThreads, ahead_of_streams, back_in_line
 @pytest.fixture
 def busy_thread() -> Iterator[tuple[DatabaseThreads, list[str], threading.Event]]:
     """One database thread held busy until the event is set; the work it then does, in order."""
-    threads, done, release = DatabaseThreads(1, name="test-db"), [], threading.Event()
-    threads.submit(release.wait, 10)
+    threads, done, release, busy = DatabaseThreads(1, name="test-db"), [], threading.Event(), threading.Event()
+    threads.submit(lambda: busy.set() or release.wait(10))
+    assert busy.wait(10), "the thread took its first call"
     yield threads, done, release
     release.set()
     threads.shutdown()
@@ -32,6 +33,20 @@ def test_work_for_a_response_not_yet_started_goes_ahead_of_streams_work(busy_thr
         future.result(timeout=10)
 
     assert done == ["new request", "stream 0", "stream 1", "stream 2"]
+
+
+def test_a_flood_of_new_requests_slows_open_streams_but_never_stops_them(busy_thread):
+    threads, done, release = busy_thread
+    streaming = [threads.submit(done.append, "stream") for _ in range(2)]
+    with ahead_of_streams():
+        starting = [threads.submit(done.append, "new") for _ in range(10)]
+
+    release.set()
+    for future in [*streaming, *starting]:
+        future.result(timeout=10)
+
+    run = DatabaseThreads.AHEAD_RUN
+    assert done == ["new"] * run + ["stream"] + ["new"] * run + ["stream"] + ["new"] * (10 - 2 * run)
 
 
 async def test_a_stream_goes_back_in_line_once_its_first_chunk_is_out(busy_thread):
@@ -67,3 +82,15 @@ def test_errors_reach_the_caller_and_the_thread_keeps_working():
         assert threads.submit(int, "42").result(timeout=10) == 42
     finally:
         threads.shutdown()
+
+
+def test_shutdown_finishes_the_queued_work_and_takes_no_more(busy_thread):
+    threads, done, release = busy_thread
+    queued = [threads.submit(done.append, n) for n in range(3)]
+
+    release.set()
+    threads.shutdown()
+
+    assert [future.result(timeout=0) for future in queued] == [None] * 3 and done == [0, 1, 2]
+    with pytest.raises(RuntimeError):
+        threads.submit(done.append, "late")
