@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -30,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SERVER_KEY = "bench-server-key"
+STREAM_TIMEOUT = 30  # seconds: a stream that takes longer is counted as an error, not waited for
 
 BODY = json.dumps(
     {
@@ -64,15 +66,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+# A database of this run's own: runs side by side must not drop each other's.
+POSTGRES_DB = f"merak_bench_{os.getpid()}"
+
+
 def database_url(kind: str, tmp: Path) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tmp / 'bench.sqlite3'}"
     import psycopg
 
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS merak_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE merak_bench")
-    return "postgres://postgres@127.0.0.1:5432/merak_bench"
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {POSTGRES_DB}")
+    return f"{POSTGRES}/{POSTGRES_DB}"
+
+
+def drop_database(kind: str) -> None:
+    if kind == "postgres":
+        import psycopg
+
+        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DB} WITH (FORCE)")
 
 
 def server_env(db_url: str) -> dict[str, str]:
@@ -159,7 +174,11 @@ async def client(number: int, port: int, stop_at: float, record_from: float, res
             writer.write(payload)
             sink = results if started >= record_from else Results()
             try:
-                await read_stream(reader, started, sink)
+                await asyncio.wait_for(read_stream(reader, started, sink), STREAM_TIMEOUT)
+            except TimeoutError:
+                results.errors.append(f"no end of stream within {STREAM_TIMEOUT} s")
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
             except (RuntimeError, ValueError, asyncio.IncompleteReadError, ConnectionError) as exc:
                 results.errors.append(str(exc)[:200])
                 writer.close()
@@ -198,7 +217,7 @@ def main() -> None:
         profiler = None
         if args.profile:
             profiler = subprocess.Popen(
-                ["py-spy", "record", "-f", "speedscope", "-o", args.profile, "-p", str(server.pid),
+                [shutil.which("py-spy") or str(Path(PYTHON).with_name("py-spy")), "record", "-f", "speedscope", "-o", args.profile, "-p", str(server.pid),
                  "-d", str(int(args.warmup + args.seconds)), "-r", "100"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
@@ -215,6 +234,8 @@ def main() -> None:
                 profiler.wait()
             server.terminate()
             server.wait(timeout=20)
+            if args.server != "reference":
+                drop_database(args.db)
 
     done = len(results.total)
     summary = {
