@@ -59,6 +59,8 @@ class StreamGuard:
 
     async def around(self, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         """`stream`, renewing what this guard holds while it runs and releasing it when it stops."""
+        # Started before the first event, the renewer keeps the request's place ahead in the
+        # database queue (`database.ahead_of_streams`): renewals are rare, and must not lapse.
         renewer = asyncio.create_task(self._renew_periodically())
         try:
             async for chunk in stream:
