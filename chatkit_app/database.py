@@ -18,6 +18,7 @@ whose users are already reading, give up that little time.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import threading
 from collections import deque
@@ -80,6 +81,9 @@ class DatabaseThreads(Executor):
         self._workers = [threading.Thread(target=self._work, name=f"{name}_{n}", daemon=True) for n in range(threads)]
         for worker in self._workers:
             worker.start()
+        # Daemon threads, so that they never hold the interpreter open; but what is queued is
+        # written before the process exits.
+        atexit.register(self.shutdown)
 
     def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
         future: Future[R] = Future()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +97,17 @@ def test_shutdown_finishes_the_queued_work_and_takes_no_more(busy_thread):
     assert [future.result(timeout=0) for future in queued] == [None] * 3 and done == [0, 1, 2]
     with pytest.raises(RuntimeError):
         threads.submit(done.append, "late")
+
+
+def test_work_queued_when_the_process_exits_is_still_done(tmp_path):
+    done = tmp_path / "done"
+    script = f"""
+import pathlib, time
+from chatkit_app.database import DatabaseThreads
+threads = DatabaseThreads(1)
+threads.submit(time.sleep, 0.3)
+threads.submit(pathlib.Path({str(done)!r}).touch)
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30, cwd=Path(__file__).parents[2])
+
+    assert done.exists()
