@@ -145,7 +145,7 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
         """The body as the SDK's typed request; pydantic's `ValidationError` when it is not one."""
         raw = request.encode() if isinstance(request, str) else bytes(request)
         if _NUL.search(raw):
-            # PostgreSQL cannot store U+0000 in text or jsonb; refuse it on every database alike.
+            # PostgreSQL cannot store U+0000 (the store would replace it): refuse it on every database alike.
             raise InvalidRequest("Text may not contain NUL (U+0000) characters.")
         return _REQUEST.validate_json(raw)
 

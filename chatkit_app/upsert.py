@@ -5,14 +5,31 @@ trip what the ORM needs three for (look, update, insert): write the row unless
 another user owns it. SQLite (3.24+) and PostgreSQL both speak it. Values are
 prepared by the model's own fields, so they are stored exactly as the ORM
 would store them.
+
+PostgreSQL's text and jsonb cannot hold U+0000, which a model's reply may
+contain: such a write is retried with each NUL replaced by U+FFFD, so that the
+reply is stored rather than lost. SQLite stores NUL as it is.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.db import DataError, connection
 from django.db.models import Model
+
+NUL, REPLACEMENT = "\x00", "\ufffd"
+
+
+def without_nul(value: Any) -> Any:
+    """`value` (JSON-like: strings, lists, dicts) with every NUL replaced by U+FFFD."""
+    if isinstance(value, str):
+        return value.replace(NUL, REPLACEMENT)
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_nul(item) for item in value]
+    return value
 
 
 def _prepared(model: type[Model], values: dict[str, Any]) -> tuple[list[str], list[Any]]:
@@ -38,6 +55,22 @@ def upsert_owned(
     row exists (checked in the same statement). False when nothing was
     written: the row or the parent belongs to someone else, or no parent.
     """
+    try:
+        return _upsert_owned(model, values, conflict=conflict, update=update, parent=parent)
+    except DataError:
+        if connection.vendor != "postgresql" or (clean := without_nul(values)) == values:
+            raise
+    return _upsert_owned(model, clean, conflict=conflict, update=update, parent=parent)
+
+
+def _upsert_owned(
+    model: type[Model],
+    values: dict[str, Any],
+    *,
+    conflict: tuple[str, ...],
+    update: tuple[str, ...],
+    parent: tuple[type[Model], dict[str, Any]] | None,
+) -> bool:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns, params = _prepared(model, values)
