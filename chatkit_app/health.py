@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from asgiref.sync import sync_to_async
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 
 from .database import in_database_thread
+from .limits import cache_work
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def database_ok() -> bool:
         return False
 
 
-@sync_to_async(thread_sensitive=False)
+@cache_work
 def cache_ok() -> bool:
     """Whether the cache (rate limits, open streams) takes a value and gives it back."""
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from typing import get_args
 
@@ -48,12 +47,10 @@ from chatkit.types import (
 )
 from chatkit.widgets import Badge, Card, Col, Row, Text, Title
 from django.core.exceptions import SynchronousOnlyOperation
-from django.db import DEFAULT_DB_ALIAS, DataError, connection, connections
-from django.test.utils import CaptureQueriesContext
+from django.db import connection
 from pydantic import AnyUrl
 
-from chatkit_app import database, models
-from chatkit_app.database import in_database_thread
+from chatkit_app import models
 from chatkit_app.store import DjangoStore
 
 pytestmark = [

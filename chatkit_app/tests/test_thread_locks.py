@@ -147,23 +147,38 @@ def assert_not_interleaved(thread_id: str, first: set[str], second: set[str]) ->
     assert max(positions[i] for i in first) < min(positions[i] for i in second), order
 
 
-def test_a_second_stream_into_a_streaming_thread_is_409_and_nothing_interleaves(asgi_server, alices_thread, settings):
-    settings.MERAK_OFFLINE_STREAM_DELAY_MS = 3
+def collide(first_url: str, second_url: str, thread_id: str, *, while_busy=lambda: None):
+    """Stream a follow-up through `first_url`; mid-reply, and again after it, post another through `second_url`.
 
+    `while_busy` runs after the refused post, while the first reply still streams.
+    Returns (the post made mid-reply, the first reply's events, the post made after it).
+    """
     with httpx.Client(timeout=30) as client:
         with client.stream(
-            "POST", f"{asgi_server}/chatkit", json=follow_up(alices_thread, "make it 4 days"), headers=proxy_headers()
+            "POST", f"{first_url}/chatkit", json=follow_up(thread_id, "make it 4 days"), headers=proxy_headers()
         ) as first:
             events = read_events(first)
             read_until_text(events)
             busy = client.post(
-                f"{asgi_server}/chatkit", json=follow_up(alices_thread, "make it 5 days"), headers=proxy_headers()
+                f"{second_url}/chatkit", json=follow_up(thread_id, "make it 5 days"), headers=proxy_headers()
             )
-            assert not messages_saying("make it 5 days", alices_thread), "the refused message was not stored"
+            while_busy()
             first_events = [event for _, event in events]
         second = client.post(
-            f"{asgi_server}/chatkit", json=follow_up(alices_thread, "make it 5 days"), headers=proxy_headers()
+            f"{second_url}/chatkit", json=follow_up(thread_id, "make it 5 days"), headers=proxy_headers()
         )
+    return busy, first_events, second
+
+
+def test_a_second_stream_into_a_streaming_thread_is_409_and_nothing_interleaves(asgi_server, alices_thread, settings):
+    settings.MERAK_OFFLINE_STREAM_DELAY_MS = 3
+
+    def refused_message_not_stored():
+        assert not messages_saying("make it 5 days", alices_thread), "the refused message was not stored"
+
+    busy, first_events, second = collide(
+        asgi_server, asgi_server, alices_thread, while_busy=refused_message_not_stored
+    )
 
     assert busy.status_code == 409 and busy.json()["error"]["code"] == "thread_busy"
     assert busy.headers["Retry-After"] == "1"
@@ -234,17 +249,7 @@ def two_servers(django_db_setup):
 def test_two_processes_never_stream_into_one_thread_at_once(two_servers, alices_thread):
     one, two = two_servers
 
-    with httpx.Client(timeout=30) as client:
-        with client.stream(
-            "POST", f"{one}/chatkit", json=follow_up(alices_thread, "make it 4 days"), headers=proxy_headers()
-        ) as first:
-            events = read_events(first)
-            read_until_text(events)
-            busy = client.post(
-                f"{two}/chatkit", json=follow_up(alices_thread, "make it 5 days"), headers=proxy_headers()
-            )
-            first_events = [event for _, event in events]
-        second = client.post(f"{two}/chatkit", json=follow_up(alices_thread, "make it 5 days"), headers=proxy_headers())
+    busy, first_events, second = collide(one, two, alices_thread)
 
     assert busy.status_code == 409 and busy.json()["error"]["code"] == "thread_busy"
     assert second.status_code == 200
