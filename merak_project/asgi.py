@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP goes to Django (the /chatkit view streams from there)."""
+"""ASGI entry point: HTTP goes to Django (the /chatkit view streams from there), bodies capped on the way in."""
 
 import itertools
 import os
@@ -45,8 +45,10 @@ def _django_application() -> ASGIHandler:
 
 django_asgi_app = _django_application()
 
-from merak_project.startup import warm_up  # noqa: E402  (needs Django set up)
+from chatkit_app.body_limit import BodyLimit  # noqa: E402  (needs Django set up)
+from merak_project.startup import warm_up  # noqa: E402
 
 warm_up()
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+# Bodies over their limit are refused as they arrive, before Django spools them (see `body_limit`).
+application = ProtocolTypeRouter({"http": BodyLimit(django_asgi_app)})
