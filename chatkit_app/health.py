@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 
 from .database import in_database_thread
-from .limits import cache_work
+from .counters import cache_work
 
 logger = logging.getLogger(__name__)
 

@@ -20,10 +20,6 @@ logger = logging.getLogger(__name__)
 
 RENEW_EVERY_SECONDS = min(thread_locks.LEASE_SECONDS, limits.STREAM_SLOT_SECONDS) / 3
 
-# Cache calls may be network round trips: off the event loop, like database calls.
-_take_stream_slot = limits.cache_work(limits.take_stream_slot)
-_give_back_stream_slot = limits.cache_work(limits.give_back_stream_slot)
-_renew_stream_slots = limits.cache_work(limits.renew_stream_slots)
 _acquire_lease = in_database_thread(thread_locks.acquire)
 _renew_lease = in_database_thread(thread_locks.renew)
 _release_lease = in_database_thread(thread_locks.release)
@@ -43,7 +39,7 @@ class StreamGuard:
     @classmethod
     async def acquire(cls, user_id: str, thread_id: str | None) -> StreamGuard:
         """Take a stream slot, then the thread's lease (none for a new thread); 429 or 409 when taken."""
-        guard = cls(user_id, thread_id, await _take_stream_slot(user_id))
+        guard = cls(user_id, thread_id, await limits.take_stream_slot(user_id))
         try:
             if thread_id is not None and thread_locks.lockable(thread_id):
                 if not await _acquire_lease(thread_id, user_id, guard.holder):
@@ -79,14 +75,14 @@ class StreamGuard:
                 await _release_lease(self.thread_id, self.user_id, self.holder)
         finally:
             if self._slot:
-                await _give_back_stream_slot(self.user_id)
+                await limits.give_back_stream_slot(self.user_id)
 
     async def _renew_periodically(self) -> None:
         while True:
             await asyncio.sleep(RENEW_EVERY_SECONDS)
             try:
                 if self._slot:
-                    await _renew_stream_slots(self.user_id)
+                    await limits.renew_stream_slots(self.user_id)
                 if self._leased and not await _renew_lease(self.thread_id, self.user_id, self.holder):
                     logger.warning("thread lease lost while streaming", extra={"thread_id": self.thread_id})
                     self._leased = False

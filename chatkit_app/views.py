@@ -26,7 +26,7 @@ async def chatkit(request: HttpRequest) -> HttpResponse:
     if not settings.MERAK_ENABLE_CHATKIT_SERVER:
         raise ServiceDisabled("The ChatKit server is disabled (MERAK_ENABLE_CHATKIT_SERVER is off).")
     context = await authenticate(request)
-    await limits.acount_request(context.user_id)
+    await limits.count_request(context.user_id)
     server = get_server()
     parsed = server.parse(request.body)
     thread_id = getattr(getattr(parsed, "params", None), "thread_id", None)

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import CaptureQueriesContext
 
-from chatkit_app import database
+from chatkit_app import counters, database
 from chatkit_app.database import in_database_thread
 
 
@@ -86,27 +86,39 @@ def redis_reachable() -> bool:
         return False
 
 
-@pytest.fixture(params=["locmem", "redis"])
-def any_cache(request, settings):
-    """The default cache as local memory, then as Redis (django-redis, what CACHE_URL=redis://... gives)."""
-    if request.param == "redis":
-        if not redis_reachable():
-            pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django_redis.cache.RedisCache",
-                "LOCATION": REDIS_URL,
-                "KEY_PREFIX": f"merak-test-{uuid.uuid4().hex}",
-            }
-        }
-        yield request.param
-        cache.clear()
-        return
-    yield request.param
+@pytest.fixture
+async def close_counter_clients():
+    """Close the Redis counters' connections opened on this test's event loop, before it closes."""
+    yield
+    await counters.close_clients()
 
 
 @pytest.fixture
-def unreachable_cache(settings):
+def redis_cache(settings, close_counter_clients):
+    """The default cache on Redis (django-redis, what CACHE_URL=redis://... gives), under a key prefix of its own."""
+    if not redis_reachable():
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"merak-test-{uuid.uuid4().hex}",
+        }
+    }
+    yield
+    cache.clear()
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def any_cache(request):
+    """The default cache as local memory, then as Redis."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_cache")
+    return request.param
+
+
+@pytest.fixture
+def unreachable_cache(settings, close_counter_clients):
     """The default cache pointing at a Redis nobody listens on."""
     settings.CACHES = {
         "default": {
@@ -211,7 +223,12 @@ def asgi_server(transactional_db) -> Iterator[str]:
     port = free_port()
     config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+
+    async def serve() -> None:
+        await server.serve()
+        await counters.close_clients()
+
+    thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -10,7 +12,7 @@ import httpx
 import pytest
 from django.core.cache import cache
 
-from chatkit_app import checks, limits
+from chatkit_app import checks, counters, limits
 from chatkit_app.models import ThreadLease
 
 from .conftest import proxy_headers, stored_rows
@@ -23,67 +25,123 @@ LIST = {"type": "threads.list", "params": {}}
 # --- the counters, without HTTP ---------------------------------------------------
 
 
-def test_requests_are_counted_per_user_per_window(any_cache, settings):
+async def test_requests_are_counted_per_user_per_window(any_cache, settings):
     settings.MERAK_RATE_LIMIT_REQUESTS, settings.MERAK_RATE_LIMIT_WINDOW_SECONDS = 3, 60
     start = 600.0 * 1_000_000  # the start of a window
 
     for second in range(3):
-        limits.count_request("alice", now=start + second)
+        await limits.count_request("alice", now=start + second)
     with pytest.raises(limits.RateLimited) as refused:
-        limits.count_request("alice", now=start + 10)
-    limits.count_request("bob", now=start + 10)  # other users have their own count
-    limits.count_request("alice", now=start + 60)  # a new window
+        await limits.count_request("alice", now=start + 10)
+    await limits.count_request("bob", now=start + 10)  # other users have their own count
+    await limits.count_request("alice", now=start + 60)  # a new window
 
     assert refused.value.status == 429 and refused.value.code == "rate_limited"
     assert refused.value.headers["Retry-After"] == "50"
 
 
+async def test_on_redis_the_counters_are_asyncio_calls_on_django_s_keys_and_expire(redis_cache, settings):
+    settings.MERAK_RATE_LIMIT_REQUESTS, settings.MERAK_RATE_LIMIT_WINDOW_SECONDS = 10, 60
+    settings.MERAK_MAX_OPEN_STREAMS_PER_USER = 2
+    window = int(time.time() // 60)
+
+    await limits.count_request("alice")
+    await limits.take_stream_slot("alice")
+
+    assert isinstance(counters.counters_for_default_cache(), counters.RedisCounters)
+    # Django's cache reads what the event loop's client wrote, under the same (prefixed) keys...
+    assert cache.get(f"merak:rate:alice:{window}") == 1 and limits.open_streams("alice") == 1
+    # ...and no counter outlives its purpose: the window's, or a dead worker's slots.
+    assert 0 < cache.ttl(f"merak:rate:alice:{window}") <= 61
+    assert 0 < cache.ttl("merak:streams:alice") <= limits.STREAM_SLOT_SECONDS
+
+
 async def test_cache_work_leaves_the_event_loop_only_for_a_network_cache(any_cache):
-    # Redis calls are round trips: a worker thread waits for them. Local memory is a dict update,
-    # done inline without a thread hop.
-    ran_on = await limits.cache_work(threading.get_ident)()
+    # Calls through Django's cache API to a network cache are round trips: a worker thread waits
+    # for them. Local memory is a dict update, done inline without a thread hop.
+    ran_on = await counters.cache_work(threading.get_ident)()
 
     assert (ran_on == threading.get_ident()) is (any_cache == "locmem")
 
 
-def test_a_zero_limit_counts_nothing(any_cache, settings):
+async def test_a_zero_limit_counts_nothing(any_cache, settings):
     settings.MERAK_RATE_LIMIT_REQUESTS = 0
 
     for _ in range(1000):
-        limits.count_request("alice")
+        await limits.count_request("alice")
 
 
-def test_open_streams_are_limited_per_user_and_given_back(any_cache, settings):
+async def test_open_streams_are_limited_per_user_and_given_back(any_cache, settings):
     settings.MERAK_MAX_OPEN_STREAMS_PER_USER = 2
 
-    assert limits.take_stream_slot("alice") and limits.take_stream_slot("alice")
+    assert await limits.take_stream_slot("alice") and await limits.take_stream_slot("alice")
     with pytest.raises(limits.RateLimited) as refused:
-        limits.take_stream_slot("alice")
-    assert limits.take_stream_slot("bob")
+        await limits.take_stream_slot("alice")
+    assert await limits.take_stream_slot("bob")
     assert limits.open_streams("alice") == 2, "a refused stream holds no slot"
-    limits.give_back_stream_slot("alice")
+    await limits.give_back_stream_slot("alice")
 
-    assert limits.take_stream_slot("alice")
+    assert await limits.take_stream_slot("alice")
     assert refused.value.code == "too_many_streams" and int(refused.value.headers["Retry-After"]) >= 1
 
 
-def test_a_lapsed_slot_counter_is_not_driven_negative(any_cache, settings):
+async def test_a_lapsed_slot_counter_is_not_driven_negative(any_cache, settings):
     settings.MERAK_MAX_OPEN_STREAMS_PER_USER = 1
-    limits.take_stream_slot("alice")
+    await limits.take_stream_slot("alice")
     cache.delete("merak:streams:alice")  # as if it expired while the stream ran
 
-    limits.give_back_stream_slot("alice")
+    await limits.give_back_stream_slot("alice")
 
-    assert limits.open_streams("alice") == 0
-    assert limits.take_stream_slot("alice")
+    assert limits.open_streams("alice") == 0 and cache.get("merak:streams:alice") is None
+    assert await limits.take_stream_slot("alice")
 
 
-def test_a_failing_cache_lets_requests_through(unreachable_cache, settings):
+async def test_concurrent_requests_are_each_counted_once(any_cache, settings):
+    settings.MERAK_RATE_LIMIT_REQUESTS, settings.MERAK_RATE_LIMIT_WINDOW_SECONDS = 20, 60
+    settings.MERAK_MAX_OPEN_STREAMS_PER_USER = 5
+
+    async def outcome(call) -> bool:
+        try:
+            return await call
+        except limits.RateLimited:
+            return False
+
+    counted = await asyncio.gather(*(outcome(limits.count_request("alice")) for _ in range(30)))
+    slots = await asyncio.gather(*(outcome(limits.take_stream_slot("alice")) for _ in range(12)))
+
+    assert counted.count(None) == 20, "exactly the limit got through"
+    assert slots.count(True) == 5 and limits.open_streams("alice") == 5
+
+
+async def test_a_failing_cache_lets_requests_through(unreachable_cache, settings):
     settings.MERAK_RATE_LIMIT_REQUESTS = settings.MERAK_MAX_OPEN_STREAMS_PER_USER = 1
 
     for _ in range(3):
-        limits.count_request("alice")
-        assert limits.take_stream_slot("alice") is False
+        await limits.count_request("alice")
+        assert await limits.take_stream_slot("alice") is False
+    await limits.renew_stream_slots("alice")
+    await limits.give_back_stream_slot("alice")
+
+
+async def test_a_silent_redis_holds_a_request_only_for_its_timeout(settings, close_counter_clients, caplog):
+    settings.MERAK_RATE_LIMIT_REQUESTS = settings.MERAK_MAX_OPEN_STREAMS_PER_USER = 1
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # connections complete, nothing ever answers
+        port = silent.getsockname()[1]
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{port}/0",
+                "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+            }
+        }
+        started = time.monotonic()
+
+        await limits.count_request("alice")
+        assert await limits.take_stream_slot("alice") is False
+
+    assert time.monotonic() - started < 5
+    assert "rate limit not checked: the cache failed" in caplog.text
+    assert "open streams not counted: the cache failed" in caplog.text
 
 
 def test_several_workers_on_a_local_memory_cache_get_a_warning(settings):
@@ -143,7 +201,7 @@ def wait_for(condition, timeout: float = 10) -> None:
         time.sleep(0.05)
 
 
-def test_a_user_with_all_streams_open_gets_429_until_one_ends(asgi_server, settings):
+def test_a_user_with_all_streams_open_gets_429_until_one_ends(asgi_server, any_cache, settings):
     settings.MERAK_MAX_OPEN_STREAMS_PER_USER = 1
     settings.MERAK_OFFLINE_STREAM_DELAY_MS = 3
 
@@ -163,7 +221,7 @@ def test_a_user_with_all_streams_open_gets_429_until_one_ends(asgi_server, setti
     assert again.status_code == 200
 
 
-def test_a_client_leaving_mid_stream_gives_back_its_slot_and_lease(asgi_server, settings):
+def test_a_client_leaving_mid_stream_gives_back_its_slot_and_lease(asgi_server, any_cache, settings):
     settings.MERAK_MAX_OPEN_STREAMS_PER_USER = 1
     settings.MERAK_OFFLINE_STREAM_DELAY_MS = 5
     thread = ThreadFactory(user_id="alice")

@@ -11,7 +11,9 @@ from chatkit_app import limits, stream_guard, thread_locks
 from chatkit_app.models import ThreadLease
 from chatkit_app.stream_guard import StreamGuard
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Each test on local memory and on Redis (the counters there are redis-py asyncio calls, which a
+# cancellation may interrupt mid-command).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("any_cache")]
 
 
 async def slow_stream(chunks: int, pause: float) -> AsyncIterator[bytes]:
@@ -72,7 +74,7 @@ async def test_a_long_stream_renews_its_lease_and_its_slot(settings, monkeypatch
     async def renew_slots(user_id: str) -> None:
         renewed_slots.append(user_id)
 
-    monkeypatch.setattr(stream_guard, "_renew_stream_slots", renew_slots)
+    monkeypatch.setattr(limits, "renew_stream_slots", renew_slots)
     guard = await StreamGuard.acquire("alice", "thr_a")
     first = await lease_expiry()
     extended = False
