@@ -24,7 +24,7 @@ class Conversation:
     """The parts of a model input the offline planner decides on."""
 
     # Oldest first. A turn is a run of consecutive user messages: what the user typed, then any
-    # context ChatKit added to it (quoted text, @-mention details).
+    # context that came with it (attached files, quoted text, @-mention details).
     user_turns: list[list[str]] = field(default_factory=list)
     # Calls and outputs after the latest user message: the tools' answers to it.
     exchanges: list[ToolExchange] = field(default_factory=list)
@@ -46,11 +46,11 @@ def read_conversation(model_input: str | Sequence[TResponseInputItem]) -> Conver
         is_user = item.get("role") == "user" and item.get("type", "message") == "message"
         if is_user:
             last_user_index = index
-            text = _message_text(item.get("content"))
+            texts = _message_parts(item.get("content"))
             if previous_was_user and user_turns:
-                user_turns[-1].append(text)
+                user_turns[-1].extend(texts)
             else:
-                user_turns.append([text])
+                user_turns.append(texts)
         previous_was_user = is_user
     return Conversation(
         user_turns=[turn for turn in user_turns if any(text.strip() for text in turn)],
@@ -78,13 +78,25 @@ def _as_mapping(item: Any) -> Mapping[str, Any]:
     return {}
 
 
+_TEXT_PARTS = ("input_text", "output_text", "text")
+
+
+def _message_parts(content: Any) -> list[str]:
+    """A user message's text parts, each apart: what the user typed first, then what came with it
+    (an attached file's text or a note about it), which counts for less."""
+    if isinstance(content, str):
+        return [content]
+    parts = [_as_mapping(part) for part in content or ()]
+    return [_message_text([part]) for part in parts if part.get("type") in _TEXT_PARTS] or [""]
+
+
 def _message_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     parts = []
     for part in content or ():
         part = _as_mapping(part)
-        if part.get("type") in ("input_text", "output_text", "text") and isinstance(part.get("text"), str):
+        if part.get("type") in _TEXT_PARTS and isinstance(part.get("text"), str):
             parts.append(part["text"])
     return "\n".join(parts)
 

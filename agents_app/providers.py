@@ -55,6 +55,12 @@ def title_model() -> Model | None:
     return get_model()
 
 
+def sees_images() -> bool:
+    """Whether the model reads images: OpenAI's own models do; other servers may not, the offline planner cannot."""
+    openai_model = not settings.OPENAI_BASE_URL and not _CLASS_PATH.match(settings.MERAK_MODEL)
+    return bool(settings.OPENAI_API_KEY) and openai_model
+
+
 @lru_cache(maxsize=4)
 def openai_client(api_key: str, base_url: str | None) -> AsyncOpenAI:
     """One client (and so one connection pool) per process and configuration, shared by every run."""

@@ -41,7 +41,7 @@ from chatkit.types import (
     is_streaming_req,
 )
 from django.conf import settings
-from openai.types.responses import ResponseInputTextParam
+from openai.types.responses import ResponseInputContentParam
 from pydantic import TypeAdapter
 
 from agents_app.actions import InvalidActionPayload, UnknownAction, itinerary_action_request
@@ -51,6 +51,7 @@ from agents_app.titles import derived_title, model_title
 from agents_app.tools import CLIENT_TOOL_NAMES
 from agents_app.widgets import widget_texts
 
+from .attachment_input import attachment_input
 from .attachments import DjangoAttachmentStore
 from .context import RequestContext
 from .errors import InvalidRequest
@@ -76,17 +77,15 @@ MAX_PAGE_SIZE = 100
 class MerakItemConverter(ThreadItemConverter):
     """Turns stored items into model input.
 
-    Attachments become a note the model can read; a widget becomes what the assistant showed
+    Attachments become their text, an image or a note (`attachment_input`); a widget becomes what the assistant showed
     (its copy text), not a user message; workflows are left out, since the reply after them
     states the facts their tasks found; hidden context stays a note from the user's side (the
     itinerary buttons' requests); client tool calls pair a call with the browser's output,
     and calls to client tools the agent does not have are left out.
     """
 
-    async def attachment_to_message_content(self, attachment: Attachment) -> ResponseInputTextParam:
-        return ResponseInputTextParam(
-            type="input_text", text=f"[The user attached a file: {attachment.name} ({attachment.mime_type})]"
-        )
+    async def attachment_to_message_content(self, attachment: Attachment) -> ResponseInputContentParam:
+        return await attachment_input(attachment)
 
     async def widget_to_input(self, item: WidgetItem) -> TResponseInputItem | list[TResponseInputItem] | None:
         text = item.copy_text or " · ".join(widget_texts(item.widget))

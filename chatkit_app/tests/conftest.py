@@ -130,6 +130,14 @@ def unreachable_cache(settings, close_counter_clients):
 
 
 @pytest.fixture
+def media_in_tmp(settings, tmp_path):
+    """Uploaded files go to this test's own folder, on the file system."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    return tmp_path
+
+
+@pytest.fixture
 def chatkit(async_client, transactional_db):
     """POST a ChatKit request (dict, or raw bytes) to /chatkit; the whole reply.
 

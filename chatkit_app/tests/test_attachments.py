@@ -7,13 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chatkit_app import models
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_in_tmp")]
 
 
 async def register(chatkit, name="plan.txt", mime="text/plain", size=11, user="alice"):

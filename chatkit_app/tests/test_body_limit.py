@@ -22,11 +22,9 @@ CHUNK = 32 * 1024
 
 
 @pytest.fixture(autouse=True)
-def small_limits(settings, tmp_path):
+def small_limits(settings, media_in_tmp):
     settings.CHATKIT_MAX_BODY_BYTES = settings.DATA_UPLOAD_MAX_MEMORY_SIZE = LIMIT
     settings.MERAK_MAX_ATTACHMENT_BYTES = 4 * LIMIT
-    settings.MEDIA_ROOT = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
 
 
 class RawReply:

@@ -1,0 +1,127 @@
+"""What the planner reads of an attached file: its text, the image itself, or a note."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from chatkit.types import FileAttachment, ImageAttachment
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from chatkit_app import attachment_input as module
+from chatkit_app.attachment_input import attachment_input
+
+from .conftest import user_input
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_in_tmp")]
+
+BOOKING = b"""BOOKING CONFIRMATION
+Hotel Infante Sagres, Porto
+Check-in: 10 May 2027
+3 nights
+"""
+
+
+@pytest.fixture
+def attach(chatkit, async_client):
+    """Register an attachment through the protocol and upload its bytes (unless None); its id."""
+
+    async def attach(name: str, mime_type: str, data: bytes | None, user: str = "alice") -> str:
+        params = {"name": name, "size": len(data or b""), "mime_type": mime_type}
+        attachment = (await chatkit({"type": "attachments.create", "params": params}, user=user)).json
+        if data is not None:
+            upload = "/" + attachment["upload_descriptor"]["url"].split("/", 3)[3]
+            response = await async_client.post(upload, {"file": SimpleUploadedFile(name, data, mime_type)})
+            assert response.status_code == 200
+        return attachment["id"]
+
+    return attach
+
+
+def file(attachment_id: str, name: str = "notes.txt", mime_type: str = "text/plain") -> FileAttachment:
+    return FileAttachment(id=attachment_id, name=name, mime_type=mime_type)
+
+
+async def test_the_offline_planner_plans_the_trip_in_an_attached_booking(chatkit, attach):
+    booking = await attach("booking.txt", "text/plain", BOOKING)
+
+    message = user_input("Plan this trip for me", [booking])
+
+    reply = await chatkit({"type": "threads.create", "params": {"input": message}})
+
+    assert reply.status == 200
+    text = reply.assistant_text
+    assert "4 days in Porto" in text  # three nights
+    assert "10 May" in text and "13 May 2027" in text
+
+
+async def test_what_the_user_types_outweighs_the_attachment(chatkit, attach):
+    booking = await attach("booking.txt", "text/plain", BOOKING)
+
+    reply = await chatkit({"type": "threads.create", "params": {"input": user_input("4 days in Lisbon", [booking])}})
+
+    assert "Lisbon" in reply.assistant_text and "Porto" not in reply.assistant_text
+
+
+async def test_a_text_file_is_read_whole_and_framed(attach):
+    attachment_id = await attach("plan.md", "text/markdown", "# Día 1\nAlfama\n".encode())
+
+    part = await attachment_input(file(attachment_id, "plan.md", "text/markdown"))
+
+    assert part["type"] == "input_text"
+    assert part["text"] == (
+        "[The user attached a file: plan.md (text/markdown). Its text follows.]\n# Día 1\nAlfama\n\n[End of plan.md]"
+    )
+
+
+async def test_a_long_text_file_is_cut_and_says_so(attach, monkeypatch):
+    monkeypatch.setattr(module, "MAX_TEXT_CHARS", 10)
+    attachment_id = await attach("long.csv", "text/csv", b"a,b\n" * 100)
+
+    part = await attachment_input(file(attachment_id, "long.csv", "text/csv"))
+
+    assert "a,b\na,b\na,\n[The rest of long.csv is left out: it is too long.]" in part["text"]
+
+
+async def test_a_file_never_uploaded_or_not_text_is_a_note(attach):
+    missing = await attach("later.txt", "text/plain", None)
+    pdf = await attach("ticket.pdf", "application/pdf", b"%PDF-1.7 ...")
+
+    note = (await attachment_input(file(missing, "later.txt")))["text"]
+    assert note == "[The user attached a file: later.txt (text/plain)]"
+    assert (await attachment_input(file(pdf, "ticket.pdf", "application/pdf")))["text"] == (
+        "[The user attached a file: ticket.pdf (application/pdf)]"
+    )
+
+
+def image(attachment_id: str) -> ImageAttachment:
+    return ImageAttachment(id=attachment_id, name="map.png", mime_type="image/png", preview_url="http://x/p")
+
+
+async def test_openai_models_see_an_image(attach, settings):
+    settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL = "sk-test", ""
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+    attachment_id = await attach("map.png", "image/png", png)
+
+    part = await attachment_input(image(attachment_id))
+
+    url = f"data:image/png;base64,{base64.b64encode(png).decode()}"
+    assert part == {"type": "input_image", "image_url": url, "detail": "auto"}
+
+
+@pytest.mark.parametrize("api_key, base_url", [("", ""), ("sk-test", "http://127.0.0.1:11434/v1")])
+async def test_the_offline_planner_and_other_servers_get_a_note_for_an_image(attach, settings, api_key, base_url):
+    settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL = api_key, base_url
+    attachment_id = await attach("map.png", "image/png", b"\x89PNG")
+
+    part = await attachment_input(image(attachment_id))
+
+    assert part == {"type": "input_text", "text": "[The user attached a file: map.png (image/png)]"}
+
+
+async def test_an_image_too_large_for_the_model_is_a_note(attach, settings, monkeypatch):
+    settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL = "sk-test", ""
+    monkeypatch.setattr(module, "MAX_IMAGE_BYTES", 8)
+    attachment_id = await attach("map.png", "image/png", b"\x89PNG" * 3)
+
+    assert (await attachment_input(image(attachment_id)))["type"] == "input_text"
