@@ -105,7 +105,9 @@ async def healthz(request: HttpRequest) -> HttpResponse:
 async def attachment_upload(request: HttpRequest, token: str) -> HttpResponse:
     """The browser's upload of a file registered by `attachments.create` (signed URL)."""
     attachment = await attachments.receive_upload(token, request)
-    return HttpResponse(attachment.model_dump_json(exclude_none=True), content_type="application/json")
+    # As `attachments.create` answers it: the metadata is the integration's, never the client's.
+    body = attachment.model_dump_json(exclude_none=True, exclude={"metadata"})
+    return HttpResponse(body, content_type="application/json")
 
 
 @json_endpoint("GET", "HEAD")

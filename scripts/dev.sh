@@ -10,11 +10,19 @@ scripts/frontend_install.sh
 
 backend_port="${CHATKIT_SERVER_PORT:-8000}"
 frontend_port="${FRONTEND_PORT:-3000}"
-# Both servers must agree on the server key: take Django's from .env unless the environment sets it.
-if [ -z "${MERAK_SERVER_API_KEY:-}" ] && [ -f .env ]; then
-    key="$(sed -n 's/^[[:space:]]*MERAK_SERVER_API_KEY[[:space:]]*=[[:space:]]*//p' .env | tail -n 1 | tr -d "\"'")"
-    if [ -n "$key" ]; then export MERAK_SERVER_API_KEY="$key"; fi
-fi
+# A setting from .env (unless the environment has it), for the frontend to see what Django sees.
+share_from_env_file() {
+    if [ -z "${!1:-}" ] && [ -f .env ]; then
+        value="$(sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" .env | tail -n 1 | tr -d "\"'")"
+        if [ -n "$value" ]; then export "$1=$value"; fi
+    fi
+}
+# Both servers must agree on the server key, and the composer on Django's attachment limit.
+share_from_env_file MERAK_SERVER_API_KEY
+share_from_env_file MERAK_MAX_ATTACHMENT_BYTES
+# Attachment upload and preview URLs on the frontend's origin, which relays them to Django.
+share_from_env_file MERAK_PUBLIC_URL
+export MERAK_PUBLIC_URL="${MERAK_PUBLIC_URL:-http://127.0.0.1:$frontend_port/api}"
 
 set -m  # each server in its own process group, so stopping one stops its children too
 .venv/bin/python manage.py runserver "127.0.0.1:$backend_port" &

@@ -38,6 +38,7 @@ async def test_image_gets_a_preview_url_that_serves_the_upload(chatkit, async_cl
     preview = await async_client.get(local(attachment["preview_url"]))
 
     assert uploaded.status_code == 200
+    assert uploaded.json()["id"] == attachment["id"] and "metadata" not in uploaded.json()
     assert preview.status_code == 200
     assert preview.getvalue() == b"\x89PNG"
     row = await models.Attachment.objects.aget(pk=attachment["id"])

@@ -6,11 +6,11 @@ import type { ReactNode } from "react";
 import { useChatKitClient } from "@/lib/client/useChatKitClient";
 import { useChatKitScript } from "@/lib/client/useChatKitScript";
 
-export type ChatPageProps = { domainKey: string; scriptUrl: string };
+export type ChatPageProps = { domainKey: string; scriptUrl: string; maxAttachmentBytes: number };
 
-export function ChatPage({ domainKey, scriptUrl }: ChatPageProps) {
+export function ChatPage({ domainKey, scriptUrl, maxAttachmentBytes }: ChatPageProps) {
   const script = useChatKitScript(scriptUrl);
-  const { chatkit, connection, retry } = useChatKitClient({ domainKey });
+  const { chatkit, connection, retry } = useChatKitClient({ domainKey, maxAttachmentBytes });
 
   if (script === "failed") {
     return (

@@ -31,10 +31,29 @@ export const START_SCREEN: NonNullable<ChatKitOptions["startScreen"]> = {
   ],
 };
 export const COMPOSER_PLACEHOLDER = "Where would you like to go, and when?";
+/** What the planner can read: text files (a booking, notes) and images (OpenAI's models see them). */
+export const ATTACHMENT_TYPES: Record<string, string[]> = {
+  "text/plain": [".txt"],
+  "text/markdown": [".md"],
+  "text/csv": [".csv"],
+  "text/calendar": [".ics"],
+  "application/json": [".json"],
+  "image/png": [".png"],
+  "image/jpeg": [".jpg", ".jpeg"],
+  "image/webp": [".webp"],
+  "image/gif": [".gif"],
+};
+export const MAX_ATTACHMENTS = 4;
 
 export type ChatKitClient = { chatkit: UseChatKitReturn; connection: Connection; retry: () => void };
 
-export function useChatKitClient({ domainKey }: { domainKey: string }): ChatKitClient {
+export type ChatKitClientOptions = {
+  domainKey: string;
+  /** Django's MERAK_MAX_ATTACHMENT_BYTES: the composer refuses larger files before uploading them. */
+  maxAttachmentBytes: number;
+};
+
+export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClientOptions): ChatKitClient {
   const tokens = useMemo(() => new TokenSource(API_URL), []);
   const [connection, setConnection] = useState<Connection>({ state: "connecting" });
   const [initialThread, setInitialThread] = useState<string | null>(null);
@@ -60,11 +79,16 @@ export function useChatKitClient({ domainKey }: { domainKey: string }): ChatKitC
   const onThreadChange = useCallback(({ threadId }: { threadId: string | null }) => rememberThread(threadId), []);
 
   const chatkit = useChatKit({
-    api: { url: API_URL, domainKey, fetch: fetchWithToken },
+    // Uploads go to the URL Django hands out for each attachment: this origin's
+    // /api/chatkit/attachments/..., relayed to Django (lib/server/attachments.ts).
+    api: { url: API_URL, domainKey, fetch: fetchWithToken, uploadStrategy: { type: "two_phase" } },
     initialThread,
     theme: chatKitTheme(colorScheme),
     startScreen: START_SCREEN,
-    composer: { placeholder: COMPOSER_PLACEHOLDER },
+    composer: {
+      placeholder: COMPOSER_PLACEHOLDER,
+      attachments: { enabled: true, maxSize: maxAttachmentBytes, maxCount: MAX_ATTACHMENTS, accept: ATTACHMENT_TYPES },
+    },
     history: { enabled: true, showDelete: true, showRename: true },
     threadItemActions: { feedback: true, retry: true },
     onClientTool: handleClientTool,

@@ -47,11 +47,16 @@ export function serverConfig(): ServerConfig {
 }
 
 /** What the chat page needs; all of it is public. */
-export type PageConfig = { domainKey: string; scriptUrl: string };
+export type PageConfig = { domainKey: string; scriptUrl: string; maxAttachmentBytes: number };
+
+/** Django's default MERAK_MAX_ATTACHMENT_BYTES. */
+export const DEFAULT_MAX_ATTACHMENT_BYTES = 10_000_000;
 
 export function pageConfig(): PageConfig {
+  const maxAttachmentBytes = Number.parseInt(env("MERAK_MAX_ATTACHMENT_BYTES"), 10);
   return {
     domainKey: env("CHATKIT_DOMAIN_KEY") || "domain_pk_localhost_dev",
     scriptUrl: env("CHATKIT_SCRIPT_URL") || DEFAULT_SCRIPT_URL,
+    maxAttachmentBytes: maxAttachmentBytes > 0 ? maxAttachmentBytes : DEFAULT_MAX_ATTACHMENT_BYTES,
   };
 }

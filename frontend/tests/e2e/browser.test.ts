@@ -26,6 +26,7 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 const DOMAIN_KEY = "domain_pk_e2e_test";
+const ONE_PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
 const STAND_IN = readFileSync(join(import.meta.dirname, "../support/standInChatKit.js"), "utf8");
 
 let stack: Stack;
@@ -85,7 +86,10 @@ test("the page gets a token, configures ChatKit with the proxy, and the streamed
   const { calls, errors } = await recorded(page);
   assert.deepEqual(errors, []);
   const options = calls[0];
-  assert.deepEqual(options.api, { url: "/api/chatkit", domainKey: DOMAIN_KEY, fetch: "[function]" });
+  assert.deepEqual(options.api, { url: "/api/chatkit", domainKey: DOMAIN_KEY, fetch: "[function]", uploadStrategy: { type: "two_phase" } });
+  assert.equal(options.composer.attachments.enabled, true);
+  assert.equal(options.composer.attachments.maxSize, 10_000_000, "Django's default MERAK_MAX_ATTACHMENT_BYTES");
+  assert.deepEqual(options.composer.attachments.accept["text/plain"], [".txt"]);
   assert.equal(options.initialThread, null);
   assert.equal(options.theme.colorScheme, "light");
   assert.ok(options.startScreen.prompts.length >= 3);
@@ -104,6 +108,33 @@ test("the page gets a token, configures ChatKit with the proxy, and the streamed
   assert.equal((await recorded(page)).calls[0].initialThread, threadId);
 
   assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("from the page, an image is registered with ChatKit's fetch, uploaded to its URL and shown from its preview", async () => {
+  const context = await newContext("stand-in");
+  const page = await context.newPage();
+  await page.goto(stack.nextUrl);
+  await page.locator("#stand-in-reply[data-done=true]").waitFor({ timeout: 30_000 });
+
+  const shown = await page.evaluate(async (pngBase64) => {
+    const png = Uint8Array.from(atob(pngBase64), (c) => c.charCodeAt(0));
+    const { api } = (window as any).__chatkit.options;
+    const params = { name: "dot.png", size: png.byteLength, mime_type: "image/png" };
+    const created = await api.fetch(api.url, { method: "POST", body: JSON.stringify({ type: "attachments.create", params }) });
+    const attachment = await created.json();
+    const form = new FormData();
+    form.append("file", new Blob([png], { type: "image/png" }), "dot.png");
+    const uploaded = await fetch(attachment.upload_descriptor.url, { method: "POST", body: form });
+    const img = Object.assign(document.createElement("img"), { src: attachment.preview_url });
+    await img.decode();
+    return { uploaded: uploaded.status, width: img.naturalWidth, upload: attachment.upload_descriptor.url, preview: attachment.preview_url };
+  }, ONE_PIXEL_PNG);
+
+  assert.equal(shown.uploaded, 200);
+  assert.equal(shown.width, 1, "the browser decoded the uploaded image from its preview URL");
+  assert.ok(shown.upload.startsWith(`${stack.nextUrl}/api/chatkit/attachments/`), "uploads stay on this origin");
+  assert.ok(shown.preview.startsWith(`${stack.nextUrl}/api/chatkit/attachments/`));
   await context.close();
 });
 

@@ -144,3 +144,62 @@ test("neither the server key nor the session secret is in what the browser downl
     }
   }
 });
+
+// --- attachments: uploaded and previewed through this origin ---------------------------------
+
+async function createAttachment(name: string, mimeType: string, data: Uint8Array<ArrayBuffer>): Promise<Record<string, any>> {
+  const created = await client.json({ type: "attachments.create", params: { name, size: data.byteLength, mime_type: mimeType } });
+  assert.equal(created.status, 200);
+  return created.body;
+}
+
+async function upload(url: string, name: string, mimeType: string, data: Uint8Array<ArrayBuffer>): Promise<Response> {
+  const form = new FormData();
+  form.append("file", new Blob([data], { type: mimeType }), name);
+  return fetch(url, { method: "POST", body: form, headers: { origin: "https://cdn.example" } });
+}
+
+test("an attached booking is uploaded through this origin and the planner plans from it", async () => {
+  const booking = new TextEncoder().encode("Booking confirmation\nHotel in Porto\nCheck-in 10 May 2027, 3 nights\n");
+  const attachment = await createAttachment("booking.txt", "text/plain", booking);
+  const uploadUrl: string = attachment.upload_descriptor.url;
+  assert.ok(uploadUrl.startsWith(`${stack.nextUrl}/api/chatkit/attachments/`), uploadUrl);
+
+  const uploaded = await upload(uploadUrl, "booking.txt", "text/plain", booking);
+  assert.equal(uploaded.status, 200, await uploaded.clone().text());
+  assert.equal(uploaded.headers.get("access-control-allow-origin"), "*");
+  const answer = (await uploaded.json()) as { id: string; upload_descriptor?: unknown };
+  assert.equal(answer.id, attachment.id);
+  assert.equal(answer.upload_descriptor, undefined, "nothing left to upload");
+
+  const events = await readEvents(await client.chatkit(createThread("Plan this trip for me", [attachment.id])));
+  const text = textDeltas(events).map((e) => e.event.update.delta).join("");
+  assert.match(text, /4 days in Porto/);
+  assert.match(text, /10 May/);
+});
+
+test("an image's preview comes back through this origin, byte for byte", async () => {
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Array(64).fill(7)]);
+  const attachment = await createAttachment("map.png", "image/png", png);
+  assert.equal((await upload(attachment.upload_descriptor.url, "map.png", "image/png", png)).status, 200);
+  assert.ok(attachment.preview_url.startsWith(`${stack.nextUrl}/api/chatkit/attachments/`));
+
+  const preview = await fetch(attachment.preview_url);
+
+  assert.equal(preview.status, 200);
+  assert.equal(preview.headers.get("content-type"), "image/png");
+  assert.deepEqual(new Uint8Array(await preview.arrayBuffer()), png);
+});
+
+test("a malformed or forged attachment link is a JSON 404, and a preflight is answered", async () => {
+  const malformed = await fetch(`${stack.nextUrl}/api/chatkit/attachments/..%2F..%2Fadmin`);
+  const forged = await upload(`${stack.nextUrl}/api/chatkit/attachments/atc_x:1abc:forged/upload`, "x.txt", "text/plain", new Uint8Array([1]));
+  const preflight = await fetch(`${stack.nextUrl}/api/chatkit/attachments/atc_x:1abc:sig/upload`, { method: "OPTIONS" });
+
+  assert.equal(malformed.status, 404);
+  assert.equal(((await malformed.json()) as { error: { code: string } }).error.code, "not_found");
+  assert.equal(forged.status, 404);
+  assert.equal(((await forged.json()) as { error: { code: string } }).error.code, "not_found");
+  assert.equal(preflight.status, 204);
+  assert.match(preflight.headers.get("access-control-allow-methods") ?? "", /POST/);
+});

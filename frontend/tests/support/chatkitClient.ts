@@ -3,9 +3,9 @@ import { CookieJar } from "./cookieJar";
 
 export type TimedEvent = { at: number; event: Record<string, any> };
 
-export const createThread = (text: string) => ({
+export const createThread = (text: string, attachments: string[] = []) => ({
   type: "threads.create",
-  params: { input: { content: [{ type: "input_text", text }], attachments: [], inference_options: {} } },
+  params: { input: { content: [{ type: "input_text", text }], attachments, inference_options: {} } },
 });
 
 export class ChatKitClient {

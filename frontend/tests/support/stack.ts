@@ -94,6 +94,8 @@ export async function startStack(extraNextEnv: Record<string, string> = {}): Pro
   if (migrate.status !== 0) throw new Error(`migrate failed:\n${migrate.stdout}${migrate.stderr}`);
 
   const [djangoPort, nextPort] = [await freePort(), await freePort()];
+  // Attachment upload and preview URLs on this app's origin, relayed to Django (as scripts/dev.sh sets it).
+  djangoEnv.MERAK_PUBLIC_URL = `http://127.0.0.1:${nextPort}/api`;
   const django = run(python, ["scripts/run_chatkit_server.py", "--host", "127.0.0.1", "--port", String(djangoPort), "--workers", "1"], ROOT, djangoEnv);
   const djangoUrl = `http://127.0.0.1:${djangoPort}`;
   const next = run(process.execPath, [join(FRONTEND, "node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(nextPort)], FRONTEND, {

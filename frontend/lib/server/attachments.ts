@@ -1,0 +1,94 @@
+/**
+ * Attachment files through this origin, so the composer's uploads and image
+ * previews never leave it: `/api/chatkit/attachments/<signed>/upload` (the
+ * two-phase upload target) and `/api/chatkit/attachments/<signed>` (an
+ * uploaded file), relayed to Django's signed URLs with the bodies streamed
+ * both ways, never held whole in this process. Django hands out these URLs
+ * when its `MERAK_PUBLIC_URL` is this app's origin followed by `/api`.
+ *
+ * The signature in the URL is the credential, as it is for Django: an `<img>`
+ * or an upload from ChatKit's frame carries no session. So no session is
+ * needed here either, and any origin may use the URLs (CORS `*`); they are
+ * unguessable, short-lived for uploads, and carry no cookies.
+ */
+import { serverConfig } from "./config";
+import { ApiError, errorResponse, jsonErrors } from "./errors";
+import { relay } from "./proxy";
+import { fetchUpstream } from "./upstream";
+
+// Django's signed token: the attachment id, a timestamp and a signature, joined by colons.
+const SIGNED = /^[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,20}:[A-Za-z0-9_-]{1,100}$/;
+const FILE_HEADERS = ["content-type", "content-length", "content-disposition", "cache-control", "last-modified", "x-request-id"];
+
+export const CORS_HEADERS: Record<string, string> = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+  "Access-Control-Allow-Headers": "Content-Type",
+  "Access-Control-Max-Age": "600",
+};
+
+function attachmentUrl(token: string, upload: boolean): string {
+  if (!SIGNED.test(token)) throw new ApiError(404, "not_found", "Attachment not found (the link is invalid or has expired).");
+  return `${serverConfig().backendUrl}/chatkit/attachments/${token}${upload ? "/upload" : ""}`;
+}
+
+/** `response` (any of these routes' answers, errors too) usable from any origin. */
+export function withCors(response: Response): Response {
+  for (const [name, value] of Object.entries(CORS_HEADERS)) response.headers.set(name, value);
+  return response;
+}
+
+/** Answers a CORS preflight for either URL. */
+export const preflight = (): Response => withCors(new Response(null, { status: 204 }));
+
+/** Streams the browser's multipart upload to Django and hands back Django's JSON answer. */
+export async function relayUpload(request: Request, token: string): Promise<Response> {
+  const url = attachmentUrl(token, true);
+  const length = request.headers.get("content-length");
+  if (!request.body || !length) {
+    // Django reads a multipart body only with its length (and browsers always send one).
+    throw new ApiError(411, "length_required", "Send the file as multipart/form-data with a Content-Length.");
+  }
+  const upstream = await fetchUpstream(
+    url,
+    {
+      method: "POST",
+      headers: { "Content-Type": request.headers.get("content-type") ?? "", "Content-Length": length },
+      body: request.body,
+      duplex: "half",
+      signal: request.signal,
+    } as RequestInit,
+    [], // a streamed body cannot be sent a second time
+  );
+  if (!(upstream.headers.get("content-type") ?? "").includes("json")) {
+    await upstream.body?.cancel().catch(() => undefined);
+    return errorResponse(502, "backend_bad_response", `The Merak backend answered ${upstream.status} without JSON.`);
+  }
+  const headers = { "Content-Type": "application/json", "Cache-Control": "no-store" };
+  return new Response(upstream.body, { status: upstream.status, headers });
+}
+
+/** Streams an uploaded file (an image preview, say) from Django, chunk by chunk. */
+export async function relayFile(request: Request, token: string): Promise<Response> {
+  const upstreamAbort = new AbortController();
+  const abort = () => upstreamAbort.abort();
+  request.signal.addEventListener("abort", abort, { once: true });
+  const upstream = await fetchUpstream(attachmentUrl(token, false), { method: "GET", signal: upstreamAbort.signal });
+  const headers = new Headers();
+  for (const name of FILE_HEADERS) {
+    const value = upstream.headers.get(name);
+    if (value) headers.set(name, value);
+  }
+  if (!upstream.body) return new Response(null, { status: upstream.status, headers });
+  return new Response(relay(upstream.body, abort), { status: upstream.status, headers });
+}
+
+type RouteContext = { params: Promise<{ token: string }> };
+
+/** A route handler for `relayUpload` or `relayFile`: the token from the path, JSON errors, CORS on every answer. */
+export function attachmentRoute(relayTo: (request: Request, token: string) => Promise<Response>) {
+  return async (request: Request, { params }: RouteContext): Promise<Response> => {
+    const { token } = await params;
+    return withCors(await jsonErrors(() => relayTo(request, token)));
+  };
+}
