@@ -38,6 +38,27 @@ def attach(chatkit, async_client):
     return attach
 
 
+def pdf(*lines: str) -> bytes:
+    """A one-page PDF showing `lines` in Helvetica, as a booking site would send it."""
+    shown = " ".join(f"({line}) Tj 0 -16 Td" for line in lines)
+    content = f"BT /F1 12 Tf 72 720 Td {shown} ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        " /Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
+    xref, table = len(out), "".join(f"{offset:010d} 00000 n \n" for offset in offsets)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n{table}".encode()
+    return out + f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+
+
 def file(attachment_id: str, name: str = "notes.txt", mime_type: str = "text/plain") -> FileAttachment:
     return FileAttachment(id=attachment_id, name=name, mime_type=mime_type)
 
@@ -72,6 +93,18 @@ async def test_a_text_file_is_read_whole_and_framed(attach):
     assert part["text"] == (
         "[The user attached a file: plan.md (text/markdown). Its text follows.]\n# Día 1\nAlfama\n\n[End of plan.md]"
     )
+
+
+async def test_the_planner_reads_a_pdf_booking(chatkit, attach):
+    document = pdf("Booking confirmation", "Hotel in Porto", "10 May 2027, 3 nights")
+    booking = await attach("booking.pdf", "application/pdf", document)
+
+    part = await attachment_input(file(booking, "booking.pdf", "application/pdf"))
+    reply = await chatkit({"type": "threads.create", "params": {"input": user_input("Plan this trip", [booking])}})
+
+    assert part["text"].startswith("[The user attached a file: booking.pdf (application/pdf). Its text follows.]\n")
+    assert "Hotel in Porto" in part["text"]
+    assert "4 days in Porto" in reply.assistant_text and "10 May" in reply.assistant_text
 
 
 async def test_a_long_text_file_is_cut_and_says_so(attach, monkeypatch):

@@ -31,8 +31,9 @@ export const START_SCREEN: NonNullable<ChatKitOptions["startScreen"]> = {
   ],
 };
 export const COMPOSER_PLACEHOLDER = "Where would you like to go, and when?";
-/** What the planner can read: text files (a booking, notes) and images (OpenAI's models see them). */
+/** What the planner can read: text files and PDFs (a booking, notes) and images (OpenAI's models see them). */
 export const ATTACHMENT_TYPES: Record<string, string[]> = {
+  "application/pdf": [".pdf"],
   "text/plain": [".txt"],
   "text/markdown": [".md"],
   "text/csv": [".csv"],

@@ -89,7 +89,7 @@ test("the page gets a token, configures ChatKit with the proxy, and the streamed
   assert.deepEqual(options.api, { url: "/api/chatkit", domainKey: DOMAIN_KEY, fetch: "[function]", uploadStrategy: { type: "two_phase" } });
   assert.equal(options.composer.attachments.enabled, true);
   assert.equal(options.composer.attachments.maxSize, 10_000_000, "Django's default MERAK_MAX_ATTACHMENT_BYTES");
-  assert.deepEqual(options.composer.attachments.accept["text/plain"], [".txt"]);
+  assert.deepEqual(options.composer.attachments.accept["application/pdf"], [".pdf"]);
   assert.equal(options.initialThread, null);
   assert.equal(options.theme.colorScheme, "light");
   assert.ok(options.startScreen.prompts.length >= 3);
