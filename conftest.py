@@ -1,11 +1,27 @@
 """Fixtures shared by every app's tests."""
 
+import os
+
 import pytest
 from asgiref.sync import SyncToAsync
+from django.conf import settings as django_settings
 from django.db import connections
 
 from chatkit_app import database
 from chatkit_app.context import RequestContext
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Each run its own PostgreSQL test database, `test_merak_<pid>`.
+
+    Two runs on one machine (a developer's and CI's, say) would otherwise create,
+    flush and drop the same database under each other. SQLite's is in memory.
+    """
+    for database in django_settings.DATABASES.values():
+        if database["ENGINE"] != "django.db.backends.sqlite3":
+            test = database.setdefault("TEST", {})
+            test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{os.getpid()}"
 
 
 @pytest.fixture(autouse=True)
