@@ -38,8 +38,7 @@ class AttachmentTooLarge(ApiError):
     status, code = 413, "attachment_too_large"
 
 
-def storage_path(attachment_id: str) -> str:
-    return f"attachments/{attachment_id}"
+storage_path = models.Attachment.file_name
 
 
 def sign(attachment_id: str, purpose: str) -> str:

@@ -76,6 +76,11 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @staticmethod
+    def file_name(attachment_id: str) -> str:
+        """Where an attachment's uploaded file lives in Django's default storage."""
+        return f"attachments/{attachment_id}"
+
 
 class Feedback(models.Model):
     class Kind(models.TextChoices):

@@ -3,7 +3,8 @@
 Semantics follow the SDK's reference store: items in `created_at` order with
 insertion order breaking ties, `after` is the id of the last row of the
 previous page, `save_*` are upserts, and a row of another user is exactly as
-missing as one that never existed. Every method makes one hop to the database
+missing as one that never existed. Deleting a thread deletes its items and
+the files attached in it. Every method makes one hop to the database
 threads (`chatkit_app.database`) and one query where one suffices (a read
 repeated within a reply is answered without one: `remember_newest_items`);
 nothing here blocks the event loop.
@@ -17,9 +18,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
+from asgiref.sync import sync_to_async
 from chatkit.store import NotFoundError, Store, StoreItemType, default_generate_id
 from chatkit.types import Attachment, FeedbackKind, Page, ThreadItem, ThreadMetadata
-from django.db import IntegrityError
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.db.models import Q, QuerySet
 from pydantic import TypeAdapter
@@ -110,9 +113,21 @@ def _load_threads(limit: int, after: str | None, order: Order, user_id: str) -> 
 
 
 @in_database_thread
-def _delete_thread(thread_id: str, user_id: str) -> None:
-    # Items and their feedback go with the thread (ON DELETE CASCADE, batched).
-    models.Thread.objects.filter(thread_id=thread_id, user_id=user_id).delete()
+def _delete_thread(thread_id: str, user_id: str) -> list[str]:
+    """Delete the thread, its items and feedback (ON DELETE CASCADE, batched) and the records of the
+    files attached in it; the ids of those attachments."""
+    with transaction.atomic():
+        attachments = models.Attachment.objects.filter(thread_id=thread_id, user_id=user_id)
+        attachment_ids = list(attachments.values_list("attachment_id", flat=True))
+        attachments.delete()
+        models.Thread.objects.filter(thread_id=thread_id, user_id=user_id).delete()
+    return attachment_ids
+
+
+@sync_to_async(thread_sensitive=False)
+def _delete_files(attachment_ids: list[str]) -> None:
+    for attachment_id in attachment_ids:
+        default_storage.delete(models.Attachment.file_name(attachment_id))
 
 
 # --- items -------------------------------------------------------------------
@@ -283,8 +298,11 @@ class DjangoStore(Store[Any]):
         return await _load_threads(max(limit, 0), after, _order(order), context.user_id)
 
     async def delete_thread(self, thread_id: str, context: Any) -> None:
+        """Delete the thread with its items and the files attached in it (their bytes after the rows)."""
         self._forget_newest_items(thread_id)
-        await _delete_thread(thread_id, context.user_id)
+        attachment_ids = await _delete_thread(thread_id, context.user_id)
+        if attachment_ids:
+            await _delete_files(attachment_ids)
 
     async def load_thread_items(
         self, thread_id: str, after: str | None, limit: int, order: str, context: Any

@@ -7,6 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chatkit_app import models
 
+from .conftest import user_input
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_in_tmp")]
 
 
@@ -105,3 +107,26 @@ async def test_delete_removes_metadata_and_file(chatkit, async_client, tmp_path)
     assert reply.status == 200
     assert not await models.Attachment.objects.filter(pk=attachment["id"]).aexists()
     assert not (tmp_path / "attachments" / attachment["id"]).exists()
+
+
+async def test_deleting_a_thread_deletes_the_files_attached_in_it(chatkit, async_client, tmp_path):
+    async def uploaded(user: str = "alice") -> str:
+        attachment = (await register(chatkit, user=user)).json
+        upload = local(attachment["upload_descriptor"]["url"])
+        await async_client.post(upload, {"file": SimpleUploadedFile("plan.txt", b"hello world")})
+        return attachment["id"]
+
+    async def thread_with(attachment_id: str, user: str = "alice") -> str:
+        request = {"type": "threads.create", "params": {"input": user_input("Plan Lisbon", [attachment_id])}}
+        return (await chatkit(request, user=user)).of_type("thread.created")[0]["thread"]["id"]
+
+    doomed, kept, unsent = await uploaded(), await uploaded(), await uploaded()
+    thread_id = await thread_with(doomed)
+    await thread_with(kept)
+
+    reply = await chatkit({"type": "threads.delete", "params": {"thread_id": thread_id}})
+
+    assert reply.status == 200
+    remaining = {a async for a in models.Attachment.objects.values_list("attachment_id", flat=True)}
+    assert remaining == {kept, unsent}
+    assert sorted(p.name for p in (tmp_path / "attachments").iterdir()) == sorted([kept, unsent])
