@@ -8,6 +8,7 @@ direct upload cannot carry.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -25,6 +26,7 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 
 from . import models
 from .context import RequestContext
@@ -99,6 +101,18 @@ def save_upload(attachment_id: str, upload: File) -> int:
 
 
 UPLOAD_URL_MAX_AGE = 3600
+
+
+def purge_unsent(older_than: timedelta, *, now: datetime | None = None) -> int:
+    """Delete attachments never sent in a message (registered, maybe uploaded, then dropped from the
+    composer) and created over `older_than` ago, rows then files; how many."""
+    cutoff = (now or timezone.now()) - older_than
+    unsent = models.Attachment.objects.filter(thread_id="", created_at__lt=cutoff)
+    attachment_ids = list(unsent.values_list("attachment_id", flat=True))
+    models.Attachment.objects.filter(attachment_id__in=attachment_ids).delete()
+    for attachment_id in attachment_ids:
+        default_storage.delete(storage_path(attachment_id))
+    return len(attachment_ids)
 
 
 async def _owner_context(attachment_id: str) -> RequestContext:

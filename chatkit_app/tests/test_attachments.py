@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import io
+from datetime import timedelta
+
 import pytest
+from asgiref.sync import sync_to_async
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.utils import timezone
 
 from chatkit_app import models
 
@@ -18,6 +24,19 @@ async def register(chatkit, name="plan.txt", mime="text/plain", size=11, user="a
 
 def local(url: str) -> str:
     return "/" + url.split("/", 3)[3]
+
+
+@pytest.fixture
+def uploaded(chatkit, async_client):
+    """Register an attachment and upload a small text file for it; its id."""
+
+    async def upload(user: str = "alice") -> str:
+        attachment = (await register(chatkit, user=user)).json
+        file = SimpleUploadedFile("plan.txt", b"hello")
+        await async_client.post(local(attachment["upload_descriptor"]["url"]), {"file": file})
+        return attachment["id"]
+
+    return upload
 
 
 async def test_create_registers_metadata_and_answers_a_signed_upload_url(chatkit):
@@ -109,13 +128,7 @@ async def test_delete_removes_metadata_and_file(chatkit, async_client, tmp_path)
     assert not (tmp_path / "attachments" / attachment["id"]).exists()
 
 
-async def test_deleting_a_thread_deletes_the_files_attached_in_it(chatkit, async_client, tmp_path):
-    async def uploaded(user: str = "alice") -> str:
-        attachment = (await register(chatkit, user=user)).json
-        upload = local(attachment["upload_descriptor"]["url"])
-        await async_client.post(upload, {"file": SimpleUploadedFile("plan.txt", b"hello world")})
-        return attachment["id"]
-
+async def test_deleting_a_thread_deletes_the_files_attached_in_it(chatkit, uploaded, tmp_path):
     async def thread_with(attachment_id: str, user: str = "alice") -> str:
         request = {"type": "threads.create", "params": {"input": user_input("Plan Lisbon", [attachment_id])}}
         return (await chatkit(request, user=user)).of_type("thread.created")[0]["thread"]["id"]
@@ -130,3 +143,17 @@ async def test_deleting_a_thread_deletes_the_files_attached_in_it(chatkit, async
     remaining = {a async for a in models.Attachment.objects.values_list("attachment_id", flat=True)}
     assert remaining == {kept, unsent}
     assert sorted(p.name for p in (tmp_path / "attachments").iterdir()) == sorted([kept, unsent])
+
+
+async def test_the_purge_deletes_attachments_never_sent_once_they_are_old(chatkit, uploaded, tmp_path):
+    old_unsent, recent_unsent, old_sent = await uploaded(), await uploaded(), await uploaded()
+    await chatkit({"type": "threads.create", "params": {"input": user_input("Plan Lisbon", [old_sent])}})
+    day_ago = timezone.now() - timedelta(hours=25)
+    await models.Attachment.objects.filter(pk__in=[old_unsent, old_sent]).aupdate(created_at=day_ago)
+
+    await sync_to_async(call_command)("purge_attachments", stdout=(out := io.StringIO()))
+
+    assert out.getvalue().strip() == "Deleted 1 attachment(s) never sent in a message."
+    remaining = {a async for a in models.Attachment.objects.values_list("attachment_id", flat=True)}
+    assert remaining == {recent_unsent, old_sent}
+    assert sorted(p.name for p in (tmp_path / "attachments").iterdir()) == sorted([recent_unsent, old_sent])
