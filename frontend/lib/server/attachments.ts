@@ -11,11 +11,13 @@
  * needed here either, and any origin may use the URLs (CORS `*`); they are
  * unguessable, short-lived for uploads, and carry no cookies.
  */
-import { serverConfig } from "./config";
+import { pageConfig, serverConfig } from "./config";
 import { ApiError, errorResponse, jsonErrors } from "./errors";
 import { relay } from "./proxy";
 import { fetchUpstream } from "./upstream";
 
+/** Room for the multipart boundaries and part headers around the file (as Django allows). */
+const MULTIPART_ENVELOPE_BYTES = 64 * 1024;
 // Django's signed token: the attachment id, a timestamp and a signature, joined by colons.
 const SIGNED = /^[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,20}:[A-Za-z0-9_-]{1,100}$/;
 const FILE_HEADERS = ["content-type", "content-length", "content-disposition", "cache-control", "last-modified", "x-request-id"];
@@ -48,6 +50,11 @@ export async function relayUpload(request: Request, token: string): Promise<Resp
   if (!request.body || !length) {
     // Django reads a multipart body only with its length (and browsers always send one).
     throw new ApiError(411, "length_required", "Send the file as multipart/form-data with a Content-Length.");
+  }
+  const limit = pageConfig().maxAttachmentBytes;
+  if (Number(length) > limit + MULTIPART_ENVELOPE_BYTES) {
+    // Refused here, as Django would: it cuts such a body off mid-way, which a relay could only report as a failure.
+    throw new ApiError(413, "attachment_too_large", `Attachments are limited to ${limit} bytes.`);
   }
   const upstream = await fetchUpstream(
     url,
