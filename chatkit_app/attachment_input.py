@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+from functools import lru_cache
 
 from asgiref.sync import sync_to_async
 from chatkit.types import Attachment
@@ -45,8 +46,22 @@ def _is_text(mime_type: str) -> bool:
 
 
 @sync_to_async(thread_sensitive=False)
-def _pdf_text(data: bytes) -> str | None:
-    """The text of a PDF's first pages, as far as `MAX_TEXT_CHARS` and one more; None when it has none to give."""
+def _pdf_text_of(attachment_id: str) -> str | None:
+    """The text of an uploaded PDF; None when it was never uploaded or has no text to give.
+
+    Every turn of a thread converts its history again, so each version of a file is parsed once
+    (keyed by its size too: an upload URL may be used again within its hour).
+    """
+    path = storage_path(attachment_id)
+    if not default_storage.exists(path):
+        return None
+    return _parsed_pdf(attachment_id, default_storage.size(path))
+
+
+@lru_cache(maxsize=64)
+def _parsed_pdf(attachment_id: str, size: int) -> str | None:
+    with default_storage.open(storage_path(attachment_id), "rb") as handle:
+        data = handle.read(settings.MERAK_MAX_ATTACHMENT_BYTES)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -92,8 +107,7 @@ async def attachment_input(attachment: Attachment) -> ResponseInputContentParam:
         text = None if data is None else data.decode("utf-8-sig", errors="replace")
         return note if text is None else _framed(name, mime_type, text)
     if mime_type == "application/pdf":
-        data = await _read(attachment.id, settings.MERAK_MAX_ATTACHMENT_BYTES)
-        text = None if data is None else await _pdf_text(data)
+        text = await _pdf_text_of(attachment.id)
         return note if text is None else _framed(name, mime_type, text)
     if mime_type in IMAGE_TYPES and sees_images():
         data = await _read(attachment.id, MAX_IMAGE_BYTES + 1)

@@ -7,6 +7,7 @@ import base64
 import pytest
 from chatkit.types import FileAttachment, ImageAttachment
 from django.core.files.uploadedfile import SimpleUploadedFile
+from pypdf import PdfReader
 
 from chatkit_app import attachment_input as module
 from chatkit_app.attachment_input import attachment_input
@@ -105,6 +106,18 @@ async def test_the_planner_reads_a_pdf_booking(chatkit, attach):
     assert part["text"].startswith("[The user attached a file: booking.pdf (application/pdf). Its text follows.]\n")
     assert "Hotel in Porto" in part["text"]
     assert "4 days in Porto" in reply.assistant_text and "10 May" in reply.assistant_text
+
+
+async def test_a_pdf_is_parsed_once_however_many_turns_read_it(attach, monkeypatch):
+    parsed = []
+    monkeypatch.setattr(module, "PdfReader", lambda stream: parsed.append(1) or PdfReader(stream))
+    attachment_id = await attach("booking.pdf", "application/pdf", pdf("Hotel in Porto"))
+    attachment = file(attachment_id, "booking.pdf", "application/pdf")
+
+    first, second = await attachment_input(attachment), await attachment_input(attachment)
+
+    assert first == second and "Hotel in Porto" in first["text"]
+    assert len(parsed) == 1
 
 
 async def test_a_long_text_file_is_cut_and_says_so(attach, monkeypatch):
