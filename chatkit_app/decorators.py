@@ -42,3 +42,26 @@ def json_endpoint(*methods: str) -> Callable[[AsyncView], AsyncView]:
         return wrapper
 
     return decorate
+
+
+def any_origin(*methods: str) -> Callable[[AsyncView], AsyncView]:
+    """For signed (capability) URLs, whose signature is the credential and which carry no cookie:
+    usable from any origin, such as a ChatKit frame or a frontend on another host. Answers a CORS
+    preflight itself and marks every answer, errors too."""
+
+    def decorate(view: AsyncView) -> AsyncView:
+        @functools.wraps(view)
+        async def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method == "OPTIONS":
+                response = HttpResponse(status=204)
+                response["Access-Control-Allow-Methods"] = ", ".join((*methods, "OPTIONS"))
+                response["Access-Control-Allow-Headers"] = "Content-Type"
+                response["Access-Control-Max-Age"] = "600"
+            else:
+                response = await view(request, *args, **kwargs)
+            response["Access-Control-Allow-Origin"] = "*"
+            return response
+
+        return wrapper
+
+    return decorate

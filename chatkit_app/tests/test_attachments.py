@@ -71,6 +71,20 @@ async def test_a_forged_upload_url_is_404(async_client):
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+async def test_signed_urls_work_from_any_origin(chatkit, async_client):
+    attachment = (await register(chatkit, name="map.png", mime="image/png", size=4)).json
+    upload_url = local(attachment["upload_descriptor"]["url"])
+
+    preflight = await async_client.options(upload_url, headers={"Origin": "https://cdn.example"})
+    uploaded = await async_client.post(upload_url, {"file": SimpleUploadedFile("map.png", b"\x89PNG", "image/png")})
+    preview = await async_client.get(local(attachment["preview_url"]), headers={"Origin": "https://cdn.example"})
+
+    assert preflight.status_code == 204 and "POST" in preflight["Access-Control-Allow-Methods"]
+    assert uploaded.status_code == 200 and preview.status_code == 200
+    assert {r["Access-Control-Allow-Origin"] for r in (preflight, uploaded, preview)} == {"*"}
 
 
 async def test_oversized_attachment_is_refused(chatkit, settings):
