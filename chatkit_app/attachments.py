@@ -25,35 +25,19 @@ from django.core import signing
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 
 from . import models
+from .attachment_links import PREVIEW_URL_MAX_AGE, UPLOAD_URL_MAX_AGE, preview_url, unsign, upload_url
 from .context import RequestContext
 from .errors import ApiError, InvalidRequest, NotFound
 from .store import DjangoStore, get_store
-
-_SIGNER_SALT = "merak.attachments"
-
 
 class AttachmentTooLarge(ApiError):
     status, code = 413, "attachment_too_large"
 
 
 storage_path = models.Attachment.file_name
-
-
-def sign(attachment_id: str, purpose: str) -> str:
-    return signing.TimestampSigner(salt=f"{_SIGNER_SALT}.{purpose}").sign(attachment_id)
-
-
-def unsign(token: str, purpose: str, max_age: int | None) -> str:
-    """The attachment id a signed token was made for; `signing.BadSignature` when forged or expired."""
-    return signing.TimestampSigner(salt=f"{_SIGNER_SALT}.{purpose}").unsign(token, max_age=max_age)
-
-
-def _absolute(view: str, token: str) -> str:
-    return settings.MERAK_PUBLIC_URL.rstrip("/") + reverse(view, args=[token])
 
 
 class DjangoAttachmentStore(AttachmentStore[Any]):
@@ -71,9 +55,7 @@ class DjangoAttachmentStore(AttachmentStore[Any]):
         if input.size < 0 or not input.name.strip():
             raise InvalidRequest("An attachment needs a name and a size.")
         attachment_id = self.generate_attachment_id(input.mime_type, context)
-        upload = AttachmentUploadDescriptor(
-            url=_absolute("chatkit-attachment-upload", sign(attachment_id, "upload")), method="POST"
-        )
+        upload = AttachmentUploadDescriptor(url=upload_url(attachment_id), method="POST")
         common = {
             "id": attachment_id,
             "name": input.name[:512],
@@ -82,8 +64,7 @@ class DjangoAttachmentStore(AttachmentStore[Any]):
             "metadata": {"declared_size": input.size, "uploaded": False},
         }
         if input.mime_type.startswith("image/"):
-            preview = _absolute("chatkit-attachment-file", sign(attachment_id, "file"))
-            return ImageAttachment(preview_url=preview, **common)
+            return ImageAttachment(preview_url=preview_url(attachment_id), **common)
         return FileAttachment(**common)
 
     async def delete_attachment(self, attachment_id: str, context: Any) -> None:
@@ -98,9 +79,6 @@ def save_upload(attachment_id: str, upload: File) -> int:
     default_storage.delete(path)
     default_storage.save(path, upload)
     return upload.size
-
-
-UPLOAD_URL_MAX_AGE = 3600
 
 
 def purge_unsent(older_than: timedelta, *, now: datetime | None = None) -> int:
@@ -151,7 +129,7 @@ async def receive_upload(token: str, request: HttpRequest) -> Attachment:
 
 async def open_file(token: str) -> tuple[str, str, Any]:
     """Name, MIME type and an open handle of an uploaded attachment named by a signed token."""
-    attachment_id = _attachment_id(token, "file", None)
+    attachment_id = _attachment_id(token, "file", PREVIEW_URL_MAX_AGE)
     context = await _owner_context(attachment_id)
     attachment = await get_store().load_attachment(attachment_id, context)
     path = storage_path(attachment_id)

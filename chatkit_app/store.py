@@ -28,6 +28,7 @@ from django.db.models import Q, QuerySet
 from pydantic import TypeAdapter
 
 from . import models
+from .attachment_links import with_fresh_preview, with_fresh_previews
 from .database import in_database_thread
 from .upsert import upsert_owned
 from .models import as_aware
@@ -35,6 +36,11 @@ from .models import as_aware
 _ITEM = TypeAdapter(ThreadItem)
 _THREAD = TypeAdapter(ThreadMetadata)
 _ATTACHMENT = TypeAdapter(Attachment)
+
+
+def _item(data: Any) -> ThreadItem:
+    # Preview links stored in messages are re-signed as they are read (see `attachment_links`).
+    return with_fresh_previews(_ITEM.validate_python(data))
 
 Order = Literal["asc", "desc"]
 
@@ -144,7 +150,7 @@ def _load_thread_items(
             raise CursorNotFoundError(f"Item {after} not found")
         qs = _after(qs, cursor, order)
     rows = list(_ordered(qs, order).values_list("data", flat=True)[: limit + 1])
-    return _page(rows, limit, "id", _ITEM.validate_python)
+    return _page(rows, limit, "id", _item)
 
 
 @in_database_thread
@@ -174,7 +180,7 @@ def _load_item(thread_id: str, item_id: str, user_id: str) -> ThreadItem:
     )
     if data is None:
         raise NotFoundError(f"Item {item_id} not found in thread {thread_id}")
-    return _ITEM.validate_python(data)
+    return _item(data)
 
 
 @in_database_thread
@@ -229,7 +235,7 @@ def _load_attachment(attachment_id: str, user_id: str) -> Attachment:
     )
     if data is None:
         raise NotFoundError(f"Attachment {attachment_id} not found")
-    return _ATTACHMENT.validate_python(data)
+    return with_fresh_preview(_ATTACHMENT.validate_python(data))
 
 
 @in_database_thread

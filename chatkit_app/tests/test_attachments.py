@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
@@ -171,3 +173,26 @@ async def test_the_purge_deletes_attachments_never_sent_once_they_are_old(chatki
     remaining = {a async for a in models.Attachment.objects.values_list("attachment_id", flat=True)}
     assert remaining == {recent_unsent, old_sent}
     assert sorted(p.name for p in (tmp_path / "attachments").iterdir()) == sorted([recent_unsent, old_sent])
+
+
+async def test_a_preview_link_lapses_after_a_week_and_reading_the_thread_signs_a_fresh_one(
+    chatkit, async_client, monkeypatch
+):
+    attachment = (await register(chatkit, name="map.png", mime="image/png", size=4)).json
+    png = SimpleUploadedFile("map.png", b"\x89PNG", "image/png")
+    await async_client.post(local(attachment["upload_descriptor"]["url"]), {"file": png})
+    request = {"type": "threads.create", "params": {"input": user_input("Plan Lisbon", [attachment["id"]])}}
+    created = await chatkit(request)
+    thread_id = created.of_type("thread.created")[0]["thread"]["id"]
+    sent = local(attachment["preview_url"])
+
+    eight_days_later = time.time() + 8 * 24 * 3600
+    monkeypatch.setattr(signing.time, "time", lambda: eight_days_later)
+    lapsed = await async_client.get(sent)
+    items = await chatkit({"type": "items.list", "params": {"thread_id": thread_id, "order": "asc"}})
+    message = next(item for item in items.json["data"] if item["type"] == "user_message")
+    fresh = local(message["attachments"][0]["preview_url"])
+
+    assert lapsed.status_code == 404 and lapsed.json()["error"]["code"] == "not_found"
+    assert fresh != sent
+    assert (await async_client.get(fresh)).getvalue() == b"\x89PNG"
