@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.base import File
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -86,10 +87,10 @@ def purge_unsent(older_than: timedelta, *, now: datetime | None = None) -> int:
     composer) and created over `older_than` ago, rows then files; how many."""
     cutoff = (now or timezone.now()) - older_than
     unsent = models.Attachment.objects.filter(thread_id="", created_at__lt=cutoff)
-    attachment_ids = list(unsent.values_list("attachment_id", flat=True))
-    models.Attachment.objects.filter(attachment_id__in=attachment_ids).delete()
-    for attachment_id in attachment_ids:
-        default_storage.delete(storage_path(attachment_id))
+    with transaction.atomic():  # rows locked: none is sent between the two statements
+        attachment_ids = list(unsent.select_for_update().values_list("attachment_id", flat=True))
+        unsent.filter(attachment_id__in=attachment_ids).delete()
+    models.Attachment.delete_files(attachment_ids)
     return len(attachment_ids)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from contextlib import suppress
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
@@ -73,11 +74,9 @@ def _add_to_slots(key: str, timeout: int) -> int:
 
 
 def _take_back(key: str) -> None:
-    try:
+    with suppress(ValueError):  # raised when the counter lapsed: then there is nothing to take back
         if cache.decr(key) < 0:  # the counter lapsed and was recreated meanwhile
             cache.delete(key)
-    except ValueError:
-        pass  # the counter lapsed: nothing to take back
 
 
 class CacheCounters:
@@ -126,16 +125,18 @@ class RedisCounters:
         return str(caches["default"].make_key(key))
 
     async def add_to_window(self, key: str, timeout: int) -> int:
+        name = self._key(key)
         async with self._client().pipeline(transaction=True) as pipe:
-            pipe.set(self._key(key), 0, ex=timeout, nx=True)
-            pipe.incr(self._key(key))
+            pipe.set(name, 0, ex=timeout, nx=True)
+            pipe.incr(name)
             _, count = await pipe.execute()
         return count
 
     async def add_to_slots(self, key: str, timeout: int) -> int:
+        name = self._key(key)
         async with self._client().pipeline(transaction=True) as pipe:
-            pipe.incr(self._key(key))
-            pipe.expire(self._key(key), timeout)
+            pipe.incr(name)
+            pipe.expire(name, timeout)
             count, _ = await pipe.execute()
         return count
 

@@ -8,8 +8,8 @@ import logging
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 
-from .database import in_database_thread
 from .counters import cache_work
+from .database import in_database_thread
 
 logger = logging.getLogger(__name__)
 

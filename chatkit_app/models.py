@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from django.core.files.storage import default_storage
 from django.db import models
 
 
@@ -80,6 +81,12 @@ class Attachment(models.Model):
     def file_name(attachment_id: str) -> str:
         """Where an attachment's uploaded file lives in Django's default storage."""
         return f"attachments/{attachment_id}"
+
+    @staticmethod
+    def delete_files(attachment_ids: list[str]) -> None:
+        """Delete these attachments' uploaded files (blocking storage calls: not on the event loop)."""
+        for attachment_id in attachment_ids:
+            default_storage.delete(Attachment.file_name(attachment_id))
 
 
 class Feedback(models.Model):

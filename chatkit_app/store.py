@@ -21,7 +21,6 @@ from typing import Any, Literal
 from asgiref.sync import sync_to_async
 from chatkit.store import NotFoundError, Store, StoreItemType, default_generate_id
 from chatkit.types import Attachment, FeedbackKind, Page, ThreadItem, ThreadMetadata
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.db.models import Q, QuerySet
@@ -41,6 +40,7 @@ _ATTACHMENT = TypeAdapter(Attachment)
 def _item(data: Any) -> ThreadItem:
     # Preview links stored in messages are re-signed as they are read (see `attachment_links`).
     return with_fresh_previews(_ITEM.validate_python(data))
+
 
 Order = Literal["asc", "desc"]
 
@@ -130,10 +130,7 @@ def _delete_thread(thread_id: str, user_id: str) -> list[str]:
     return attachment_ids
 
 
-@sync_to_async(thread_sensitive=False)
-def _delete_files(attachment_ids: list[str]) -> None:
-    for attachment_id in attachment_ids:
-        default_storage.delete(models.Attachment.file_name(attachment_id))
+_delete_files = sync_to_async(models.Attachment.delete_files, thread_sensitive=False)
 
 
 # --- items -------------------------------------------------------------------

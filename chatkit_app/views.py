@@ -14,7 +14,7 @@ from . import attachments, health, limits, request_log, tokens
 from .auth import authenticate, server_key_required, valid_user_id
 from .context import RequestContext
 from .database import back_in_line_after_first
-from .decorators import any_origin, json_endpoint
+from .decorators import json_endpoint
 from .errors import InvalidRequest, ServiceDisabled, error_response
 from .server import get_server
 from .stream_guard import StreamGuard
@@ -101,8 +101,7 @@ async def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
 
 
-@any_origin("POST", "PUT")
-@json_endpoint("POST", "PUT")
+@json_endpoint("POST", "PUT", any_origin=True)
 async def attachment_upload(request: HttpRequest, token: str) -> HttpResponse:
     """The browser's upload of a file registered by `attachments.create` (signed URL)."""
     attachment = await attachments.receive_upload(token, request)
@@ -111,8 +110,7 @@ async def attachment_upload(request: HttpRequest, token: str) -> HttpResponse:
     return HttpResponse(body, content_type="application/json")
 
 
-@any_origin("GET", "HEAD")
-@json_endpoint("GET", "HEAD")
+@json_endpoint("GET", "HEAD", any_origin=True)
 async def attachment_file(request: HttpRequest, token: str) -> HttpResponse:
     """An attachment's bytes, for previews (signed URL)."""
     name, mime_type, handle = await attachments.open_file(token)

@@ -13,7 +13,7 @@
  */
 import { pageConfig, serverConfig } from "./config";
 import { ApiError, errorResponse, jsonErrors } from "./errors";
-import { relay } from "./proxy";
+import { pickHeaders, relay } from "./proxy";
 import { fetchUpstream } from "./upstream";
 
 /** Room for the multipart boundaries and part headers around the file (as Django allows). */
@@ -22,7 +22,7 @@ const MULTIPART_ENVELOPE_BYTES = 64 * 1024;
 const SIGNED = /^[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,20}:[A-Za-z0-9_-]{1,100}$/;
 const FILE_HEADERS = ["content-type", "content-length", "content-disposition", "cache-control", "last-modified", "x-request-id"];
 
-export const CORS_HEADERS: Record<string, string> = {
+const CORS_HEADERS: Record<string, string> = {
   "Access-Control-Allow-Origin": "*",
   "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
   "Access-Control-Allow-Headers": "Content-Type",
@@ -81,11 +81,7 @@ export async function relayFile(request: Request, token: string): Promise<Respon
   const abort = () => upstreamAbort.abort();
   request.signal.addEventListener("abort", abort, { once: true });
   const upstream = await fetchUpstream(attachmentUrl(token, false), { method: "GET", signal: upstreamAbort.signal });
-  const headers = new Headers();
-  for (const name of FILE_HEADERS) {
-    const value = upstream.headers.get(name);
-    if (value) headers.set(name, value);
-  }
+  const headers = pickHeaders(upstream.headers, FILE_HEADERS);
   if (!upstream.body) return new Response(null, { status: upstream.status, headers });
   return new Response(relay(upstream.body, abort), { status: upstream.status, headers });
 }

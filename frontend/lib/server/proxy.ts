@@ -84,14 +84,20 @@ function relayResponse(upstream: Response, abort: () => void): Response {
     abort();
     return errorResponse(502, "backend_bad_response", `The Merak backend answered ${upstream.status} without JSON.`);
   }
-  const headers = new Headers();
-  for (const name of PASSED_RESPONSE_HEADERS) {
-    const value = upstream.headers.get(name);
-    if (value) headers.set(name, value);
-  }
+  const headers = pickHeaders(upstream.headers, PASSED_RESPONSE_HEADERS);
   headers.set("Cache-Control", "no-store");
   if (isStream) headers.set("X-Accel-Buffering", "no");
   return new Response(relay(upstream.body, abort), { status: upstream.status, headers });
+}
+
+/** Those of `names` that `source` has, and nothing else. */
+export function pickHeaders(source: Headers, names: readonly string[]): Headers {
+  const headers = new Headers();
+  for (const name of names) {
+    const value = source.get(name);
+    if (value) headers.set(name, value);
+  }
+  return headers;
 }
 
 /**
