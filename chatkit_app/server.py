@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -12,15 +11,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from agents import RunConfig, Runner, TResponseInputItem
-from chatkit.agents import AgentContext, ThreadItemConverter, stream_agent_response
+from agents import RunConfig, Runner
+from chatkit.agents import AgentContext, stream_agent_response
 from chatkit.errors import CustomStreamError
 from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
 from chatkit.types import (
     Action,
-    AssistantMessageContent,
-    AssistantMessageItem,
-    Attachment,
     ChatKitReq,
     ClientToolCallItem,
     FeedbackKind,
@@ -28,8 +24,8 @@ from chatkit.types import (
     ItemsListReq,
     ProgressUpdateEvent,
     SyncCustomActionResponse,
-    ThreadItemDoneEvent,
     ThreadItem,
+    ThreadItemDoneEvent,
     ThreadMetadata,
     ThreadsCreateReq,
     ThreadsDeleteReq,
@@ -37,11 +33,9 @@ from chatkit.types import (
     ThreadStreamEvent,
     UserMessageItem,
     WidgetItem,
-    WorkflowItem,
     is_streaming_req,
 )
 from django.conf import settings
-from openai.types.responses import ResponseInputContentParam
 from pydantic import TypeAdapter
 
 from agents_app.actions import InvalidActionPayload, UnknownAction, itinerary_action_request
@@ -49,12 +43,11 @@ from agents_app.planner import new_trip_planner
 from agents_app.providers import title_model
 from agents_app.titles import derived_title, model_title
 from agents_app.tools import CLIENT_TOOL_NAMES
-from agents_app.widgets import widget_texts
 
-from .attachment_input import attachment_input
 from .attachments import DjangoAttachmentStore
 from .context import RequestContext
 from .errors import InvalidRequest
+from .history import MerakItemConverter
 from .store import DjangoStore, get_store
 
 logger = logging.getLogger(__name__)
@@ -69,49 +62,7 @@ _NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 # How much of a thread the model sees: the most recent items, oldest first.
 HISTORY_ITEMS = 100
-# The most of a browser's client tool output the model reads.
-MAX_CLIENT_OUTPUT_CHARS = 4000
 MAX_PAGE_SIZE = 100
-
-
-class MerakItemConverter(ThreadItemConverter):
-    """Turns stored items into model input.
-
-    Attachments become their text, an image or a note (`attachment_input`); a widget becomes what the assistant showed
-    (its copy text), not a user message; workflows are left out, since the reply after them
-    states the facts their tasks found; hidden context stays a note from the user's side (the
-    itinerary buttons' requests); client tool calls pair a call with the browser's output,
-    and calls to client tools the agent does not have are left out.
-    """
-
-    async def attachment_to_message_content(self, attachment: Attachment) -> ResponseInputContentParam:
-        return await attachment_input(attachment)
-
-    async def widget_to_input(self, item: WidgetItem) -> TResponseInputItem | list[TResponseInputItem] | None:
-        text = item.copy_text or " · ".join(widget_texts(item.widget))
-        shown = AssistantMessageItem(
-            id=item.id,
-            thread_id=item.thread_id,
-            created_at=item.created_at,
-            content=[AssistantMessageContent(text=f"[Shown to the user as a card]\n{text}")],
-        )
-        return await self.assistant_message_to_input(shown)
-
-    async def workflow_to_input(self, item: WorkflowItem) -> TResponseInputItem | list[TResponseInputItem] | None:
-        return None
-
-    async def client_tool_call_to_input(
-        self, item: ClientToolCallItem
-    ) -> TResponseInputItem | list[TResponseInputItem] | None:
-        if item.name not in CLIENT_TOOL_NAMES:
-            return None
-        output = json.dumps(item.output, ensure_ascii=False)
-        if len(output) > MAX_CLIENT_OUTPUT_CHARS:
-            # The browser's answer is untrusted and may be large: the model gets a bounded excerpt.
-            item = item.model_copy(update={"output": {"truncated": output[:MAX_CLIENT_OUTPUT_CHARS]}})
-        return await super().client_tool_call_to_input(item)
-
-
 def _message_text(item: UserMessageItem) -> str:
     return "".join(part.text if part.type == "input_text" else f"@{part.text}" for part in item.content)
 

@@ -21,7 +21,7 @@ from chatkit.widgets import Card, Text
 
 from agents_app.conversation import read_conversation
 from chatkit_app import models
-from chatkit_app.server import MAX_CLIENT_OUTPUT_CHARS, MerakItemConverter
+from chatkit_app.history import MAX_CLIENT_OUTPUT_CHARS, MerakItemConverter
 
 from .conftest import proxy_headers, user_input
 
