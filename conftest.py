@@ -1,12 +1,14 @@
 """Fixtures shared by every app's tests."""
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from asgiref.sync import SyncToAsync
 from django.conf import settings as django_settings
 from django.db import connections
 
+from agents_app.tests.support.openai_server import OpenAIServer
 from chatkit_app import database
 from chatkit_app.context import RequestContext
 
@@ -52,6 +54,13 @@ def close_connection_pools(django_db_setup):
     for connection in connections.all():
         if hasattr(connection, "close_pool"):
             connection.close_pool()
+
+
+@pytest.fixture
+def openai_server() -> Iterator[OpenAIServer]:
+    """A stand-in OpenAI-compatible server on loopback; set `.script` to decide its replies, read `.requests`."""
+    with OpenAIServer() as server:
+        yield server
 
 
 @pytest.fixture

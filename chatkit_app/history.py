@@ -1,4 +1,9 @@
-"""What the model reads of a thread: its stored ChatKit items turned into model input."""
+"""What the model reads of a thread: its stored ChatKit items turned into model input.
+
+The input is Responses-format items that both of the Agents SDK's OpenAI models accept: the
+Responses API takes them as they are, and the Chat Completions model converts them to messages
+(`agents.models.chatcmpl_converter.Converter.items_to_messages`), which accepts fewer shapes.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +12,35 @@ import json
 from agents import TResponseInputItem
 from chatkit.agents import ThreadItemConverter
 from chatkit.types import (
-    AssistantMessageContent,
     AssistantMessageItem,
     Attachment,
     ClientToolCallItem,
+    HiddenContextItem,
+    UserMessageTagContent,
     WidgetItem,
     WorkflowItem,
 )
-from openai.types.responses import ResponseInputContentParam
+from openai.types.responses import EasyInputMessageParam, ResponseInputContentParam, ResponseInputTextParam
 
 from agents_app.tools import CLIENT_TOOL_NAMES
 from agents_app.widgets import widget_texts
 
 from .attachment_input import attachment_input
 
-# The most of a browser's client tool output the model reads.
+# The most of a browser's client tool output (or of a tag's data) the model reads.
 MAX_CLIENT_OUTPUT_CHARS = 4000
+
+
+def assistant_text_input(text: str) -> EasyInputMessageParam:
+    """What the assistant said, as input: its text as the message's content.
+
+    The SDK's base converter sends `output_text` parts in an input message; the Responses API
+    accepts those, but the Agents SDK's Chat Completions converter rejects them ("Unknown
+    content"), so every turn after the first failed on OpenAI-compatible servers. String
+    content is valid for both APIs and reaches Chat Completions as `{"role": "assistant",
+    "content": text}`.
+    """
+    return EasyInputMessageParam(type="message", role="assistant", content=text)
 
 
 class MerakItemConverter(ThreadItemConverter):
@@ -32,21 +50,33 @@ class MerakItemConverter(ThreadItemConverter):
     (its copy text), not a user message; workflows are left out, since the reply after them
     states the facts their tasks found; hidden context stays a note from the user's side (the
     itinerary buttons' requests); client tool calls pair a call with the browser's output,
-    and calls to client tools the agent does not have are left out.
+    and calls to client tools the agent does not have are left out. What the assistant said or
+    showed is plain text (`assistant_text_input`), readable by both OpenAI APIs.
     """
+
+    async def assistant_message_to_input(self, item: AssistantMessageItem) -> TResponseInputItem:
+        # Parts joined as the SDK's Chat Completions converter joins an output message's parts.
+        return assistant_text_input("\n".join(part.text for part in item.content))
 
     async def attachment_to_message_content(self, attachment: Attachment) -> ResponseInputContentParam:
         return await attachment_input(attachment)
 
     async def widget_to_input(self, item: WidgetItem) -> TResponseInputItem | list[TResponseInputItem] | None:
         text = item.copy_text or " · ".join(widget_texts(item.widget))
-        shown = AssistantMessageItem(
-            id=item.id,
-            thread_id=item.thread_id,
-            created_at=item.created_at,
-            content=[AssistantMessageContent(text=f"[Shown to the user as a card]\n{text}")],
-        )
-        return await self.assistant_message_to_input(shown)
+        return assistant_text_input(f"[Shown to the user as a card]\n{text}")
+
+    async def hidden_context_to_input(
+        self, item: HiddenContextItem
+    ) -> TResponseInputItem | list[TResponseInputItem] | None:
+        if not isinstance(item.content, str):
+            # The SDK only frames text; structured context is read as its JSON.
+            item = item.model_copy(update={"content": json.dumps(item.content, ensure_ascii=False, default=str)})
+        return await super().hidden_context_to_input(item)
+
+    async def tag_to_message_content(self, tag: UserMessageTagContent) -> ResponseInputContentParam:
+        # An @-mention's data comes from the browser: the model gets a bounded excerpt of it.
+        data = json.dumps(tag.data, ensure_ascii=False, default=str)[:MAX_CLIENT_OUTPUT_CHARS]
+        return ResponseInputTextParam(type="input_text", text=f"@{tag.text}: {data}")
 
     async def workflow_to_input(self, item: WorkflowItem) -> TResponseInputItem | list[TResponseInputItem] | None:
         return None

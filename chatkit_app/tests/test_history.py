@@ -1,29 +1,47 @@
-"""What the agent reads of a thread: follow-ups, retries, the user's locale, and how each kind of item becomes input."""
+"""What the agent reads of a thread: follow-ups, retries, the user's locale, and how each kind of item becomes input.
+
+The input must pass both of the Agents SDK's OpenAI models: the Responses API takes Responses
+input items as they are; the Chat Completions model converts them with the SDK's `Converter`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import pytest
+from agents.models.chatcmpl_converter import Converter
 from chatkit.types import (
     AssistantMessageContent,
     AssistantMessageItem,
     ClientToolCallItem,
     CustomTask,
+    EndOfTurnItem,
+    FileAttachment,
+    GeneratedImage,
+    GeneratedImageItem,
     HiddenContextItem,
+    ImageAttachment,
+    SDKHiddenContextItem,
+    TaskItem,
+    ThreadItem,
     UserMessageItem,
+    UserMessageTagContent,
     UserMessageTextContent,
     WidgetItem,
     Workflow,
     WorkflowItem,
 )
 from chatkit.widgets import Card, Text
+from openai.types.responses import ResponseInputParam
+from pydantic import TypeAdapter
 
 from agents_app.conversation import read_conversation
 from chatkit_app import models
+from chatkit_app.attachments import storage_path
 from chatkit_app.history import MAX_CLIENT_OUTPUT_CHARS, MerakItemConverter
 
 from .conftest import proxy_headers, user_input
+from .test_attachment_input import pdf
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -126,10 +144,15 @@ async def test_cards_become_what_the_assistant_showed_and_workflows_are_left_out
     ]
 
     model_input = await MerakItemConverter().to_agent_input(items)
+    # The Chat Completions model's messages: "Unknown content" while assistant text was `output_text` parts.
+    messages = Converter.items_to_messages(model_input)
 
-    assert [item["role"] for item in model_input] == ["user", "assistant", "assistant", "assistant"]
-    assert model_input[1]["content"][0]["text"] == "[Shown to the user as a card]\nDay 1: arrival"
-    assert model_input[2]["content"][0]["text"] == "[Shown to the user as a card]\nDay 9"
+    assert messages[1:] == [
+        {"role": "assistant", "content": "[Shown to the user as a card]\nDay 1: arrival"},
+        {"role": "assistant", "content": "[Shown to the user as a card]\nDay 9"},
+        {"role": "assistant", "content": "Plan"},
+    ]
+    assert model_input[3] == {"type": "message", "role": "assistant", "content": "Plan"}  # valid Responses input too
     # For the offline planner the user said one thing; the rest is the assistant's side.
     assert read_conversation(model_input).user_turns == [["3 days in Lisbon"]]
 
@@ -161,3 +184,104 @@ async def test_client_tool_calls_pair_call_and_output_and_unknown_ones_are_left_
     assert known[0]["call_id"] == known[1]["call_id"] == "call_open_map" and known[1]["output"] == '{"opened": true}'
     assert unknown == [] and pending == []
     assert len(huge[1]["output"]) < 2 * MAX_CLIENT_OUTPUT_CHARS
+
+
+# --- every kind of item, through both OpenAI APIs ------------------------------------------
+
+RESPONSES_INPUT = TypeAdapter(ResponseInputParam)
+
+
+@pytest.fixture
+def every_kind_of_item(media_in_tmp) -> list[ThreadItem]:
+    """A thread holding each kind of item ChatKit stores, with a text file, a PDF and an image attached."""
+    files = {"atc_txt": b"Hotel Avenida, Lisbon", "atc_pdf": pdf("Hotel in Porto"), "atc_png": b"\x89PNG\r\n\x1a\n" + bytes(16)}
+    for attachment_id, data in files.items():
+        (media_in_tmp / storage_path(attachment_id)).parent.mkdir(exist_ok=True)
+        (media_in_tmp / storage_path(attachment_id)).write_bytes(data)
+    asking = UserMessageItem(
+        id="msg_u1", thread_id="thr", created_at=NOW,
+        content=[UserMessageTextContent(text="Plan around "), UserMessageTagContent(id="t", text="Lisbon", data={"cc": "PT"})],
+        attachments=[
+            FileAttachment(id="atc_txt", name="booking.txt", mime_type="text/plain"),
+            FileAttachment(id="atc_pdf", name="booking.pdf", mime_type="application/pdf"),
+            ImageAttachment(id="atc_png", name="map.png", mime_type="image/png", preview_url="http://x/p"),
+        ],
+        inference_options={},
+    )  # fmt: skip
+    return [
+        asking,
+        WorkflowItem(
+            id="wf", thread_id="thr", created_at=NOW,
+            workflow=Workflow(type="custom", tasks=[CustomTask(title="Found Lisbon", status_indicator="complete")]),
+        ),
+        WidgetItem(id="w1", thread_id="thr", created_at=NOW, widget=Card(children=[Text(value="Day 1")]), copy_text="Day 1"),
+        AssistantMessageItem(
+            id="msg_a1", thread_id="thr", created_at=NOW,
+            content=[AssistantMessageContent(text="Day 1: Alfama."), AssistantMessageContent(text="Day 2: Belém.")],
+        ),
+        EndOfTurnItem(id="eot", thread_id="thr", created_at=NOW),
+        SDKHiddenContextItem(id="sdk", thread_id="thr", created_at=NOW, content="The user cancelled the stream."),
+        HiddenContextItem(id="h1", thread_id="thr", created_at=NOW, content="The user pressed “Add a day”."),
+        HiddenContextItem(id="h2", thread_id="thr", created_at=NOW, content={"pressed": "cheaper"}),
+        TaskItem(id="task", thread_id="thr", created_at=NOW, task=CustomTask(title="Checked holidays")),
+        _user("show it on a map"),
+        ClientToolCallItem(
+            id="tc", thread_id="thr", created_at=NOW, status="completed", call_id="call_1", name="open_map",
+            arguments={"city": "Lisbon"}, output={"opened": True},
+        ),
+        AssistantMessageItem(id="msg_a2", thread_id="thr", created_at=NOW, content=[AssistantMessageContent(text="Open.")]),
+        GeneratedImageItem(id="img", thread_id="thr", created_at=NOW, image=GeneratedImage(id="g", url="http://x/g.png")),
+        ClientToolCallItem(
+            id="tc2", thread_id="thr", created_at=NOW, status="pending", call_id="call_2", name="open_map", arguments={},
+        ),
+        UserMessageItem(
+            id="msg_u3", thread_id="thr", created_at=NOW, content=[UserMessageTextContent(text="cheaper, please")],
+            attachments=[], quoted_text="Day 2: Belém.", inference_options={},
+        ),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("sees_images", [False, True], ids=["image-as-a-note", "image-as-the-image"])
+async def test_every_kind_of_item_is_input_both_openai_apis_accept(every_kind_of_item, settings, sees_images):
+    if sees_images:
+        settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL = "sk-test", ""
+
+    model_input = await MerakItemConverter().to_agent_input(every_kind_of_item)
+
+    RESPONSES_INPUT.validate_python(model_input)  # the Responses API's input types
+    messages = Converter.items_to_messages(model_input)  # raised "Unknown content" for assistant text
+    roles = [message["role"] for message in messages]
+    assert roles == ["user", "user", "assistant", "assistant", "user", "user", "user", "user", "user",
+                     "assistant", "tool", "assistant", "user", "user", "user"]  # fmt: skip
+    assert messages[3] == {"role": "assistant", "content": "Day 1: Alfama.\nDay 2: Belém."}
+    assert messages[9]["tool_calls"][0]["function"] == {"name": "open_map", "arguments": '{"city": "Lisbon"}'}
+    assert messages[10] == {"role": "tool", "tool_call_id": "call_1", "content": '{"opened": true}'}
+    first = [part.get("text") or part["type"] for part in messages[0]["content"]]
+    assert first[0] == "Plan around @Lisbon" and "Hotel Avenida, Lisbon" in first[1] and "Hotel in Porto" in first[2]
+    assert first[3] == ("image_url" if sees_images else "[The user attached a file: map.png (image/png)]")
+    assert '@Lisbon: {"cc": "PT"}' in messages[1]["content"][1]["text"]
+    assert '{"pressed": "cheaper"}' in messages[6]["content"][0]["text"]
+    assert "The user is referring to this in particular: \nDay 2: Belém." in messages[-1]["content"][0]["text"]
+
+
+def _as_sdk_base_shaped(model_input: list) -> list:
+    """The same input with assistant text as the SDK's base converter sends it: `output_text` parts."""
+    return [
+        {**item, "content": [{"type": "output_text", "text": item["content"], "annotations": []}]}
+        if item.get("role") == "assistant" and isinstance(item.get("content"), str)
+        else item
+        for item in model_input
+    ]
+
+
+async def test_the_offline_planner_reads_every_kind_of_item_as_before(every_kind_of_item):
+    model_input = await MerakItemConverter().to_agent_input(every_kind_of_item)
+
+    conversation = read_conversation(model_input)
+
+    assert conversation == read_conversation(_as_sdk_base_shaped(model_input))
+    # Runs of user-side messages are one turn each; what the assistant said or showed divides them.
+    first, second, third = conversation.user_turns
+    assert first[0] == "Plan around @Lisbon" and "Hotel Avenida, Lisbon" in first[1] and "Hotel in Porto" in first[2]
+    assert "The user pressed “Add a day”." in second[1] and second[-1] == "show it on a map"
+    assert third[1:] == ["cheaper, please", "The user is referring to this in particular: \nDay 2: Belém."]
