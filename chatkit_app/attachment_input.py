@@ -6,30 +6,29 @@
   planner reads it too, as context to the message (a booking confirmation's
   city and dates, say).
 - An image, for OpenAI's own models (`providers.sees_images()`): the image
-  itself. Other servers may not read images, and the offline planner cannot.
-- Anything else, a file never uploaded, or a PDF without readable text (a
-  scan, a damaged or password-protected file): a note with its name and type.
+  itself, when its bytes are a PNG, JPEG, GIF or WebP. Other servers may not
+  read images, and the offline planner cannot.
+- Anything else, or a file never uploaded: a note with its name and type. A
+  PDF without readable text (a scan, a damaged or password-protected file, or
+  one that would take more than its CPU, memory or time budget to read: see
+  `pdf_text`): a note saying so.
 """
 
 from __future__ import annotations
 
 import base64
-import io
-import logging
-from functools import lru_cache
+from collections import OrderedDict
 
 from asgiref.sync import sync_to_async
 from chatkit.types import Attachment
 from django.conf import settings
 from django.core.files.storage import default_storage
 from openai.types.responses import ResponseInputContentParam, ResponseInputImageParam, ResponseInputTextParam
-from pypdf import PdfReader
 
 from agents_app.providers import sees_images
 
-from .attachments import storage_path
-
-logger = logging.getLogger(__name__)
+from .attachments import RASTER_TYPES, raster_type, storage_path
+from .pdf_text import pdf_text
 
 MAX_TEXT_CHARS = 20_000
 MAX_PDF_PAGES = 20
@@ -38,7 +37,7 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 TEXT_TYPES = frozenset(
     {"application/json", "application/xml", "application/yaml", "application/x-yaml", "application/ld+json"}
 )
-IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+IMAGE_TYPES = RASTER_TYPES
 
 
 def _is_text(mime_type: str) -> bool:
@@ -46,35 +45,30 @@ def _is_text(mime_type: str) -> bool:
 
 
 @sync_to_async(thread_sensitive=False)
-def _pdf_text_of(attachment_id: str) -> str | None:
-    """The text of an uploaded PDF; None when it was never uploaded or has no text to give.
-
-    Every turn of a thread converts its history again, so each version of a file is parsed once
-    (keyed by its size too: an upload URL may be used again within its hour).
-    """
+def _size(attachment_id: str) -> int | None:
+    """The uploaded file's size; None when it was never uploaded."""
     path = storage_path(attachment_id)
-    if not default_storage.exists(path):
-        return None
-    return _parsed_pdf(attachment_id, default_storage.size(path))
+    return default_storage.size(path) if default_storage.exists(path) else None
 
 
-@lru_cache(maxsize=64)
-def _parsed_pdf(attachment_id: str, size: int) -> str | None:
-    with default_storage.open(storage_path(attachment_id), "rb") as handle:
-        data = handle.read(settings.MERAK_MAX_ATTACHMENT_BYTES)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            return None
-        text = ""
-        for page in reader.pages[:MAX_PDF_PAGES]:
-            text += (page.extract_text() or "").strip() + "\n"
-            if len(text) > MAX_TEXT_CHARS:
-                break
-    except Exception:  # a damaged or hostile file: pypdf raises many kinds of errors
-        logger.info("an attached PDF could not be read", exc_info=True)
-        return None
-    return text.strip() or None
+# Every turn of a thread converts its history again, so each version of a file is parsed once, or
+# found unreadable once (keyed by its size too: an upload URL may be used again within its hour).
+_parsed_pdfs: OrderedDict[tuple[str, int], str | None] = OrderedDict()
+PARSED_PDFS_KEPT = 64
+
+
+async def _pdf_text_of(attachment_id: str, size: int) -> str | None:
+    """The text of an uploaded PDF of `size` bytes; None when it has no text to give (in the budget)."""
+    version = (attachment_id, size)
+    if version in _parsed_pdfs:
+        _parsed_pdfs.move_to_end(version)
+        return _parsed_pdfs[version]
+    data = await _read(attachment_id, settings.MERAK_MAX_ATTACHMENT_BYTES)
+    text = None if data is None else await pdf_text(data, max_pages=MAX_PDF_PAGES, max_chars=MAX_TEXT_CHARS)
+    _parsed_pdfs[version] = text
+    while len(_parsed_pdfs) > PARSED_PDFS_KEPT:
+        _parsed_pdfs.popitem(last=False)
+    return text
 
 
 @sync_to_async(thread_sensitive=False)
@@ -107,12 +101,18 @@ async def attachment_input(attachment: Attachment) -> ResponseInputContentParam:
         text = None if data is None else data.decode("utf-8-sig", errors="replace")
         return note if text is None else _framed(name, mime_type, text)
     if mime_type == "application/pdf":
-        text = await _pdf_text_of(attachment.id)
-        return note if text is None else _framed(name, mime_type, text)
+        size = await _size(attachment.id)
+        if size is None:
+            return note
+        text = await _pdf_text_of(attachment.id, size)
+        if text is None:
+            return _text(f"[The user attached a file: {name} ({mime_type}). Its text could not be read.]")
+        return _framed(name, mime_type, text)
     if mime_type in IMAGE_TYPES and sees_images():
         data = await _read(attachment.id, MAX_IMAGE_BYTES + 1)
-        if data is None or len(data) > MAX_IMAGE_BYTES:
+        image_type = raster_type(data) if data is not None and len(data) <= MAX_IMAGE_BYTES else None
+        if data is None or image_type is None:  # a file never uploaded, too large, or no image at all
             return note
-        url = f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
+        url = f"data:{image_type};base64,{base64.b64encode(data).decode('ascii')}"
         return ResponseInputImageParam(type="input_image", image_url=url, detail="auto")
     return note

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 
 from chatkit.store import NotFoundError
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousMultipartForm, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from pydantic import ValidationError
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ def to_api_error(exc: Exception) -> ApiError:
             return NotFound(str(exc) or "Not found.")
         case RequestDataTooBig():
             return ApiError("The request body is too large.", code="payload_too_large", status=413)
+        case MultiPartParserError() | SuspiciousMultipartForm() | TooManyFieldsSent() | TooManyFilesSent():
+            return InvalidRequest(f"The upload is not valid multipart/form-data: {exc}")
         case NotImplementedError():
             return NotSupported("This request type is not supported by this server.")
         case ValueError():

@@ -112,9 +112,14 @@ async def attachment_upload(request: HttpRequest, token: str) -> HttpResponse:
 
 @json_endpoint("GET", "HEAD", any_origin=True)
 async def attachment_file(request: HttpRequest, token: str) -> HttpResponse:
-    """An attachment's bytes, for previews (signed URL)."""
-    name, mime_type, handle = await attachments.open_file(token)
-    return FileResponse(handle, content_type=mime_type, filename=name)
+    """An attachment's bytes (signed URL): a raster image inline, for previews; anything else as a download."""
+    file = await attachments.open_file(token)
+    response = FileResponse(
+        file.handle, content_type=file.content_type, as_attachment=not file.inline, filename=file.name
+    )
+    for header, value in attachments.FILE_HEADERS.items():
+        response[header] = value
+    return response
 
 
 async def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

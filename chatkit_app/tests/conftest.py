@@ -137,6 +137,30 @@ def media_in_tmp(settings, tmp_path):
     return tmp_path
 
 
+def local(url: str) -> str:
+    """The path of a URL Django handed out (an attachment's upload or preview link), for the test client."""
+    return "/" + url.split("/", 3)[3]
+
+
+@pytest.fixture
+def attach(chatkit, async_client, media_in_tmp):
+    """Register an attachment through the protocol and upload `data` to its signed URL (unless None);
+    the attachment as `attachments.create` answered it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    async def attach(name: str, mime_type: str, data: bytes | None, user: str = "alice") -> dict:
+        params = {"name": name, "size": len(data or b""), "mime_type": mime_type}
+        created = await chatkit({"type": "attachments.create", "params": params}, user=user)
+        assert created.status == 200, created.body
+        if data is not None:
+            upload = SimpleUploadedFile(name, data, mime_type)
+            response = await async_client.post(local(created.json["upload_descriptor"]["url"]), {"file": upload})
+            assert response.status_code == 200, response.content
+        return created.json
+
+    return attach
+
+
 @pytest.fixture
 def chatkit(async_client, transactional_db):
     """POST a ChatKit request (dict, or raw bytes) to /chatkit; the whole reply.

@@ -6,13 +6,12 @@ import base64
 
 import pytest
 from chatkit.types import FileAttachment, ImageAttachment
-from django.core.files.uploadedfile import SimpleUploadedFile
-from pypdf import PdfReader
 
 from chatkit_app import attachment_input as module
 from chatkit_app.attachment_input import attachment_input
 
 from .conftest import user_input
+from .files import GIF, pdf, png
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_in_tmp")]
 
@@ -23,49 +22,12 @@ Check-in: 10 May 2027
 """
 
 
-@pytest.fixture
-def attach(chatkit, async_client):
-    """Register an attachment through the protocol and upload its bytes (unless None); its id."""
-
-    async def attach(name: str, mime_type: str, data: bytes | None, user: str = "alice") -> str:
-        params = {"name": name, "size": len(data or b""), "mime_type": mime_type}
-        attachment = (await chatkit({"type": "attachments.create", "params": params}, user=user)).json
-        if data is not None:
-            upload = "/" + attachment["upload_descriptor"]["url"].split("/", 3)[3]
-            response = await async_client.post(upload, {"file": SimpleUploadedFile(name, data, mime_type)})
-            assert response.status_code == 200
-        return attachment["id"]
-
-    return attach
-
-
-def pdf(*lines: str) -> bytes:
-    """A one-page PDF showing `lines` in Helvetica, as a booking site would send it."""
-    shown = " ".join(f"({line}) Tj 0 -16 Td" for line in lines)
-    content = f"BT /F1 12 Tf 72 720 Td {shown} ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        " /Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
-    xref, table = len(out), "".join(f"{offset:010d} 00000 n \n" for offset in offsets)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n{table}".encode()
-    return out + f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-
-
 def file(attachment_id: str, name: str = "notes.txt", mime_type: str = "text/plain") -> FileAttachment:
     return FileAttachment(id=attachment_id, name=name, mime_type=mime_type)
 
 
 async def test_the_offline_planner_plans_the_trip_in_an_attached_booking(chatkit, attach):
-    booking = await attach("booking.txt", "text/plain", BOOKING)
+    booking = (await attach("booking.txt", "text/plain", BOOKING))["id"]
 
     message = user_input("Plan this trip for me", [booking])
 
@@ -78,7 +40,7 @@ async def test_the_offline_planner_plans_the_trip_in_an_attached_booking(chatkit
 
 
 async def test_what_the_user_types_outweighs_the_attachment(chatkit, attach):
-    booking = await attach("booking.txt", "text/plain", BOOKING)
+    booking = (await attach("booking.txt", "text/plain", BOOKING))["id"]
 
     reply = await chatkit({"type": "threads.create", "params": {"input": user_input("4 days in Lisbon", [booking])}})
 
@@ -86,7 +48,7 @@ async def test_what_the_user_types_outweighs_the_attachment(chatkit, attach):
 
 
 async def test_a_text_file_is_read_whole_and_framed(attach):
-    attachment_id = await attach("plan.md", "text/markdown", "# Día 1\nAlfama\n".encode())
+    attachment_id = (await attach("plan.md", "text/markdown", "# Día 1\nAlfama\n".encode()))["id"]
 
     part = await attachment_input(file(attachment_id, "plan.md", "text/markdown"))
 
@@ -98,7 +60,7 @@ async def test_a_text_file_is_read_whole_and_framed(attach):
 
 async def test_the_planner_reads_a_pdf_booking(chatkit, attach):
     document = pdf("Booking confirmation", "Hotel in Porto", "10 May 2027, 3 nights")
-    booking = await attach("booking.pdf", "application/pdf", document)
+    booking = (await attach("booking.pdf", "application/pdf", document))["id"]
 
     part = await attachment_input(file(booking, "booking.pdf", "application/pdf"))
     reply = await chatkit({"type": "threads.create", "params": {"input": user_input("Plan this trip", [booking])}})
@@ -110,8 +72,14 @@ async def test_the_planner_reads_a_pdf_booking(chatkit, attach):
 
 async def test_a_pdf_is_parsed_once_however_many_turns_read_it(attach, monkeypatch):
     parsed = []
-    monkeypatch.setattr(module, "PdfReader", lambda stream: parsed.append(1) or PdfReader(stream))
-    attachment_id = await attach("booking.pdf", "application/pdf", pdf("Hotel in Porto"))
+    real_pdf_text = module.pdf_text
+
+    async def counting(data: bytes, **limits: int) -> str | None:
+        parsed.append(1)
+        return await real_pdf_text(data, **limits)
+
+    monkeypatch.setattr(module, "pdf_text", counting)
+    attachment_id = (await attach("booking.pdf", "application/pdf", pdf("Hotel in Porto")))["id"]
     attachment = file(attachment_id, "booking.pdf", "application/pdf")
 
     first, second = await attachment_input(attachment), await attachment_input(attachment)
@@ -122,21 +90,21 @@ async def test_a_pdf_is_parsed_once_however_many_turns_read_it(attach, monkeypat
 
 async def test_a_long_text_file_is_cut_and_says_so(attach, monkeypatch):
     monkeypatch.setattr(module, "MAX_TEXT_CHARS", 10)
-    attachment_id = await attach("long.csv", "text/csv", b"a,b\n" * 100)
+    attachment_id = (await attach("long.csv", "text/csv", b"a,b\n" * 100))["id"]
 
     part = await attachment_input(file(attachment_id, "long.csv", "text/csv"))
 
     assert "a,b\na,b\na,\n[The rest of long.csv is left out: it is too long.]" in part["text"]
 
 
-async def test_a_file_never_uploaded_or_not_text_is_a_note(attach):
-    missing = await attach("later.txt", "text/plain", None)
-    pdf = await attach("ticket.pdf", "application/pdf", b"%PDF-1.7 ...")
+async def test_a_file_never_uploaded_is_a_note_and_an_unreadable_pdf_a_note_saying_so(attach):
+    missing = (await attach("later.txt", "text/plain", None))["id"]
+    damaged = (await attach("ticket.pdf", "application/pdf", b"%PDF-1.7 ..."))["id"]
 
     note = (await attachment_input(file(missing, "later.txt")))["text"]
     assert note == "[The user attached a file: later.txt (text/plain)]"
-    assert (await attachment_input(file(pdf, "ticket.pdf", "application/pdf")))["text"] == (
-        "[The user attached a file: ticket.pdf (application/pdf)]"
+    assert (await attachment_input(file(damaged, "ticket.pdf", "application/pdf")))["text"] == (
+        "[The user attached a file: ticket.pdf (application/pdf). Its text could not be read.]"
     )
 
 
@@ -146,19 +114,30 @@ def image(attachment_id: str) -> ImageAttachment:
 
 async def test_openai_models_see_an_image(attach, settings):
     settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL = "sk-test", ""
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
-    attachment_id = await attach("map.png", "image/png", png)
+    attachment_id = (await attach("map.png", "image/png", png()))["id"]
 
     part = await attachment_input(image(attachment_id))
 
-    url = f"data:image/png;base64,{base64.b64encode(png).decode()}"
+    url = f"data:image/png;base64,{base64.b64encode(png()).decode()}"
     assert part == {"type": "input_image", "image_url": url, "detail": "auto"}
+
+
+async def test_a_model_is_shown_an_image_as_what_its_bytes_are_and_never_what_is_not_one(attach, settings):
+    settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL = "sk-test", ""
+    gif = (await attach("map.png", "image/png", GIF))["id"]
+    svg = (await attach("map.png", "image/png", b"<svg xmlns='http://www.w3.org/2000/svg'/>"))["id"]
+
+    assert (await attachment_input(image(gif)))["image_url"].startswith("data:image/gif;base64,")
+    assert (await attachment_input(image(svg))) == {
+        "type": "input_text",
+        "text": "[The user attached a file: map.png (image/png)]",
+    }
 
 
 @pytest.mark.parametrize("api_key, base_url", [("", ""), ("sk-test", "http://127.0.0.1:11434/v1")])
 async def test_the_offline_planner_and_other_servers_get_a_note_for_an_image(attach, settings, api_key, base_url):
     settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL = api_key, base_url
-    attachment_id = await attach("map.png", "image/png", b"\x89PNG")
+    attachment_id = (await attach("map.png", "image/png", png()))["id"]
 
     part = await attachment_input(image(attachment_id))
 
@@ -167,7 +146,7 @@ async def test_the_offline_planner_and_other_servers_get_a_note_for_an_image(att
 
 async def test_an_image_too_large_for_the_model_is_a_note(attach, settings, monkeypatch):
     settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL = "sk-test", ""
-    monkeypatch.setattr(module, "MAX_IMAGE_BYTES", 8)
-    attachment_id = await attach("map.png", "image/png", b"\x89PNG" * 3)
+    monkeypatch.setattr(module, "MAX_IMAGE_BYTES", len(png()) - 1)
+    attachment_id = (await attach("map.png", "image/png", png()))["id"]
 
     assert (await attachment_input(image(attachment_id)))["type"] == "input_text"

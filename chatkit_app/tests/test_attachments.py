@@ -15,17 +15,16 @@ from django.utils import timezone
 
 from chatkit_app import models
 
-from .conftest import user_input
+from .conftest import local, user_input
+from .files import png
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_in_tmp")]
 
 
 async def register(chatkit, name="plan.txt", mime="text/plain", size=11, user="alice"):
-    return await chatkit({"type": "attachments.create", "params": {"name": name, "size": size, "mime_type": mime}}, user=user)
-
-
-def local(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
+    return await chatkit(
+        {"type": "attachments.create", "params": {"name": name, "size": size, "mime_type": mime}}, user=user
+    )
 
 
 @pytest.fixture
@@ -54,18 +53,18 @@ async def test_create_registers_metadata_and_answers_a_signed_upload_url(chatkit
 
 
 async def test_image_gets_a_preview_url_that_serves_the_upload(chatkit, async_client):
-    attachment = (await register(chatkit, name="map.png", mime="image/png", size=4)).json
+    attachment = (await register(chatkit, name="map.png", mime="image/png", size=len(png()))).json
     upload_url = local(attachment["upload_descriptor"]["url"])
 
-    uploaded = await async_client.post(upload_url, {"file": SimpleUploadedFile("map.png", b"\x89PNG", "image/png")})
+    uploaded = await async_client.post(upload_url, {"file": SimpleUploadedFile("map.png", png(), "image/png")})
     preview = await async_client.get(local(attachment["preview_url"]))
 
     assert uploaded.status_code == 200
     assert uploaded.json()["id"] == attachment["id"] and "metadata" not in uploaded.json()
-    assert preview.status_code == 200
-    assert preview.getvalue() == b"\x89PNG"
+    assert preview.status_code == 200 and preview["Content-Type"] == "image/png"
+    assert preview.getvalue() == png()
     row = await models.Attachment.objects.aget(pk=attachment["id"])
-    assert row.data["upload_descriptor"] is None and row.data["metadata"]["size"] == 4
+    assert row.data["upload_descriptor"] is None and row.data["metadata"]["size"] == len(png())
 
 
 async def test_a_forged_upload_url_is_404(async_client):
@@ -104,7 +103,13 @@ async def test_message_with_attachment_links_it_to_the_thread(chatkit):
     reply = await chatkit(
         {
             "type": "threads.create",
-            "params": {"input": {"content": [{"type": "input_text", "text": "Plan Lisbon"}], "attachments": [attachment["id"]], "inference_options": {}}},
+            "params": {
+                "input": {
+                    "content": [{"type": "input_text", "text": "Plan Lisbon"}],
+                    "attachments": [attachment["id"]],
+                    "inference_options": {},
+                }
+            },
         }
     )
 
@@ -121,7 +126,13 @@ async def test_another_users_attachment_cannot_be_used_or_deleted(chatkit):
     used = await chatkit(
         {
             "type": "threads.create",
-            "params": {"input": {"content": [{"type": "input_text", "text": "hi"}], "attachments": [attachment["id"]], "inference_options": {}}},
+            "params": {
+                "input": {
+                    "content": [{"type": "input_text", "text": "hi"}],
+                    "attachments": [attachment["id"]],
+                    "inference_options": {},
+                }
+            },
         },
         user="bob",
     )
@@ -134,7 +145,9 @@ async def test_another_users_attachment_cannot_be_used_or_deleted(chatkit):
 
 async def test_delete_removes_metadata_and_file(chatkit, async_client, tmp_path):
     attachment = (await register(chatkit)).json
-    await async_client.post(local(attachment["upload_descriptor"]["url"]), {"file": SimpleUploadedFile("plan.txt", b"hello world")})
+    await async_client.post(
+        local(attachment["upload_descriptor"]["url"]), {"file": SimpleUploadedFile("plan.txt", b"hello world")}
+    )
     assert (tmp_path / "attachments" / attachment["id"]).exists()
 
     reply = await chatkit({"type": "attachments.delete", "params": {"attachment_id": attachment["id"]}})

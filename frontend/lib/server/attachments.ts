@@ -10,6 +10,12 @@
  * or an upload from ChatKit's frame carries no session. So no session is
  * needed here either, and any origin may use the URLs (CORS `*`); they are
  * unguessable, short-lived for uploads, and carry no cookies.
+ *
+ * Files are served from this app's own origin, so none may be taken for a
+ * page: as Django does, and whatever Django sends, only a raster image is
+ * relayed inline, anything else as a download, and every file answer forbids
+ * scripts (`Content-Security-Policy: default-src 'none'; sandbox`) and type
+ * sniffing (`X-Content-Type-Options: nosniff`).
  */
 import { pageConfig, serverConfig } from "./config";
 import { ApiError, errorResponse, jsonErrors } from "./errors";
@@ -21,6 +27,12 @@ const MULTIPART_ENVELOPE_BYTES = 64 * 1024;
 // Django's signed token: the attachment id, a timestamp and a signature, joined by colons.
 const SIGNED = /^[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,20}:[A-Za-z0-9_-]{1,100}$/;
 const FILE_HEADERS = ["content-type", "content-length", "content-disposition", "cache-control", "last-modified", "x-request-id"];
+/** The only types a file is shown inline as (Django decides by the file's bytes). */
+const RASTER_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+const LOCKED_DOWN: Record<string, string> = {
+  "Content-Security-Policy": "default-src 'none'; sandbox",
+  "X-Content-Type-Options": "nosniff",
+};
 
 const CORS_HEADERS: Record<string, string> = {
   "Access-Control-Allow-Origin": "*",
@@ -81,9 +93,22 @@ export async function relayFile(request: Request, token: string): Promise<Respon
   const abort = () => upstreamAbort.abort();
   request.signal.addEventListener("abort", abort, { once: true });
   const upstream = await fetchUpstream(attachmentUrl(token, false), { method: "GET", signal: upstreamAbort.signal });
-  const headers = pickHeaders(upstream.headers, FILE_HEADERS);
+  const headers = fileHeaders(upstream);
   if (!upstream.body) return new Response(null, { status: upstream.status, headers });
   return new Response(relay(upstream.body, abort), { status: upstream.status, headers });
+}
+
+/** Django's headers for a file, locked down here too: a file that is no raster image becomes a download. */
+function fileHeaders(upstream: Response): Headers {
+  const headers = pickHeaders(upstream.headers, FILE_HEADERS);
+  for (const [name, value] of Object.entries(LOCKED_DOWN)) headers.set(name, value);
+  const type = (headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (upstream.ok && !RASTER_TYPES.has(type)) {
+    headers.set("content-type", "application/octet-stream");
+    // Django's file name kept, the disposition type made `attachment`.
+    headers.set("content-disposition", (headers.get("content-disposition") ?? "").replace(/^[^;]*/, "attachment"));
+  }
+  return headers;
 }
 
 type RouteContext = { params: Promise<{ token: string }> };

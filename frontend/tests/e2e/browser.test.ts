@@ -138,6 +138,82 @@ test("from the page, an image is registered with ChatKit's fetch, uploaded to it
   await context.close();
 });
 
+/** Were its script ever run, it would tell three ways: a message to the page, a request, its title. */
+const SVG_WITH_SCRIPT =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>' +
+  'try { parent.postMessage("xss-ran", "*"); top.postMessage("xss-ran", "*") } catch (e) {}' +
+  'document.title = "xss-ran"; fetch("/xss-ran").catch(() => {});' +
+  '</script><rect width="10" height="10" fill="red"/></svg>';
+
+test("an uploaded SVG opened from its link runs nothing on this origin, while a PNG still previews", async () => {
+  const context = await newContext("stand-in");
+  const markers: string[] = [];
+  context.on("request", (request) => void (request.url().includes("xss-ran") && markers.push(request.url())));
+  const page = await context.newPage();
+  await page.goto(stack.nextUrl);
+  await page.locator("#stand-in-reply[data-done=true]").waitFor({ timeout: 30_000 });
+
+  const stored = await page.evaluate(
+    async ({ svg, pngBase64 }) => {
+      const { api } = (window as any).__chatkit.options;
+      const svgBytes = new TextEncoder().encode(svg);
+      const png = Uint8Array.from(atob(pngBase64), (c) => c.charCodeAt(0));
+      // The SVG declared as what it is, and as a PNG: whatever gets stored must never run.
+      const files: [string, string, Uint8Array<ArrayBuffer>][] = [["map.svg", "image/svg+xml", svgBytes], ["map.png", "image/png", svgBytes], ["dot.png", "image/png", png]];
+      const [asSvg, asPng, dot] = await Promise.all(
+        files.map(async ([name, type, bytes]) => {
+          const params = { name, size: bytes.byteLength, mime_type: type };
+          const created = await api.fetch(api.url, { method: "POST", body: JSON.stringify({ type: "attachments.create", params }) });
+          const attachment = await created.json();
+          if (!created.ok) return { status: created.status as number, code: attachment.error.code as string, preview: null };
+          const form = new FormData();
+          form.append("file", new Blob([bytes], { type }), name);
+          const uploaded = await fetch(attachment.upload_descriptor.url, { method: "POST", body: form });
+          return { status: uploaded.status, code: "", preview: attachment.preview_url as string | null };
+        }),
+      );
+      return { asSvg: asSvg!, asPng: asPng!, png: dot! };
+    },
+    { svg: SVG_WITH_SCRIPT, pngBase64: ONE_PIXEL_PNG },
+  );
+  const links = [stored.asSvg.preview, stored.asPng.preview].filter((link): link is string => Boolean(link));
+  assert.ok(links.length > 0 && links.every((link) => link.startsWith(`${stack.nextUrl}/api/chatkit/attachments/`)));
+
+  // Embedded in this app's page every way a document can be, and opened on its own in a tab.
+  await page.evaluate((urls) => {
+    window.addEventListener("message", (event) => ((window as any).__messages ??= []).push(String(event.data)));
+    for (const url of urls) {
+      const frames = `<iframe src="${url}"></iframe><object data="${url}" type="image/svg+xml"></object><embed src="${url}" type="image/svg+xml">`;
+      document.body.insertAdjacentHTML("beforeend", frames);
+    }
+  }, links);
+  const tabs = await Promise.all(
+    links.map(async (link) => {
+      const tab = await context.newPage();
+      await tab.goto(link).catch(() => null); // a download aborts the navigation
+      return tab;
+    }),
+  );
+  const served = await page.evaluate(async (url) => Object.fromEntries((await fetch(url)).headers), links[0]!);
+  await page.waitForTimeout(1_500); // time for any script to run
+
+  assert.deepEqual(markers, [], "no script in the SVG made a request");
+  assert.deepEqual(await page.evaluate(() => (window as any).__messages ?? []), [], "nor posted a message");
+  for (const tab of tabs) assert.notEqual(await tab.title(), "xss-ran", "nor ran in its own tab");
+  assert.equal(served["content-type"], "application/octet-stream");
+  assert.match(served["content-disposition"] ?? "", /^attachment;/);
+  assert.equal(served["content-security-policy"], "default-src 'none'; sandbox");
+  assert.equal(served["x-content-type-options"], "nosniff");
+  assert.deepEqual([stored.asSvg.status, stored.asSvg.code], [400, "invalid_request"], "an SVG is not even taken");
+
+  const pngTab = await context.newPage();
+  const png = await pngTab.goto(stored.png.preview!);
+  assert.equal(png?.headers()["content-type"], "image/png");
+  assert.equal(png?.headers()["content-security-policy"], "default-src 'none'; sandbox");
+  assert.equal(await pngTab.evaluate(() => document.images[0]?.naturalWidth), 1, "the PNG shows, on its own too");
+  await context.close();
+});
+
 test("ChatKit's colours follow the system's colour scheme", async () => {
   const context = await newContext("stand-in", "dark");
   const page = await context.newPage();

@@ -188,6 +188,8 @@ test("an image's preview comes back through this origin, byte for byte", async (
 
   assert.equal(preview.status, 200);
   assert.equal(preview.headers.get("content-type"), "image/png");
+  assert.equal(preview.headers.get("content-security-policy"), "default-src 'none'; sandbox");
+  assert.equal(preview.headers.get("x-content-type-options"), "nosniff");
   assert.deepEqual(new Uint8Array(await preview.arrayBuffer()), png);
 });
 

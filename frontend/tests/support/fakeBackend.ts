@@ -20,6 +20,8 @@ export class FakeBackend {
   lifetimeMs = 15 * 60_000;
   serverKey = SERVER_KEY;
   chatkit: ChatKitHandler = (_req, res) => json(res, 200, { ok: true });
+  /** Answers `/chatkit/attachments/...` (an uploaded file, an upload); by default Django's 404. */
+  attachments: ChatKitHandler = (_req, res) => json(res, 404, { error: { code: "not_found", message: "Attachment not found." } });
   private counter = 0;
   private server: Server = createServer((req, res) => void this.handle(req, res));
 
@@ -74,6 +76,7 @@ export class FakeBackend {
       if (!this.live.has(bearer)) return json(res, 401, { error: { code: "token_unknown", message: "unknown" } });
       return this.chatkit(req, res, seen);
     }
+    if (seen.path.startsWith("/chatkit/attachments/")) return this.attachments(req, res, seen);
     json(res, 404, { error: { code: "not_found", message: "No such endpoint." } });
   }
 }
