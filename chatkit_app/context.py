@@ -13,5 +13,6 @@ class RequestContext:
     request_id: str = ""
     locale: str = "en"
     feature_flags: frozenset[str] = field(default_factory=frozenset)
-    # Set for `threads.create`: the reply's thread holds nothing but its first message.
-    creates_thread: bool = False
+    # Set for `threads.create`: the id of the thread it makes, chosen before it exists so that
+    # its lease can be taken before the first event names it.
+    new_thread_id: str | None = None

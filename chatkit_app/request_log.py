@@ -10,7 +10,6 @@ or the raw path (signed attachment URLs carry a capability in it).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -23,7 +22,7 @@ from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("merak.requests")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # What `annotate` accepts: the fields of the log line that views fill in.
 FIELDS = frozenset({"user_id", "thread_id", "request_type", "error"})
 MAX_FIELD_LENGTH = 128
@@ -34,7 +33,7 @@ def request_id(request: HttpRequest) -> str:
     given = getattr(request, "request_id", None)
     if given is None:
         header = request.headers.get("X-Request-ID", "")
-        given = request.request_id = header if _REQUEST_ID.match(header) else uuid.uuid4().hex
+        given = request.request_id = header if _REQUEST_ID.fullmatch(header) else uuid.uuid4().hex
     return given
 
 
@@ -47,17 +46,6 @@ def annotate(request: HttpRequest, **fields: Any) -> None:
         if value is not None:
             # A client-sent id can be any size; a log line stays small.
             log_fields[key] = value[:MAX_FIELD_LENGTH] if isinstance(value, str) else value
-
-
-def created_thread_id(first_chunk: bytes | None) -> str | None:
-    """The thread id of a `thread.created` event, when it opens this chunk of a stream."""
-    if not first_chunk or not first_chunk.startswith(b'data: {"type":"thread.created"'):
-        return None
-    try:
-        event = json.loads(first_chunk[len(b"data: ") :].split(b"\n\n", 1)[0])
-        return str(event["thread"]["id"])
-    except (ValueError, KeyError, TypeError):
-        return None
 
 
 def _route(request: HttpRequest) -> str:

@@ -99,12 +99,23 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
             raise InvalidRequest("Text may not contain NUL (U+0000) characters.")
         return _REQUEST.validate_json(raw)
 
+    def addressed(self, parsed: ChatKitReq, context: RequestContext) -> tuple[str | None, RequestContext]:
+        """The thread this request is about and the context to handle it in.
+
+        For `threads.create` that is the new thread, its id chosen now, so that
+        the caller can take its lease before the thread exists.
+        """
+        if isinstance(parsed, ThreadsCreateReq):
+            if context.new_thread_id is None:
+                context = replace(context, new_thread_id=self.store.generate_thread_id(context))
+            return context.new_thread_id, context
+        return getattr(getattr(parsed, "params", None), "thread_id", None), context
+
     async def handle(self, parsed: ChatKitReq, context: RequestContext):
         """`process()` for an already parsed request (the view parses first, to log and guard it)."""
         await self._check(parsed, context)
         logger.debug("chatkit request %s", parsed.type)
-        if isinstance(parsed, ThreadsCreateReq):
-            context = replace(context, creates_thread=True)
+        _, context = self.addressed(parsed, context)
         if is_streaming_req(parsed):
             return StreamingResult(self._process_streaming(parsed, context))
         return NonStreamingResult(await self._process_non_streaming(parsed, context))
@@ -140,7 +151,7 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
         first_message = _message_text(input_user_message) if input_user_message and thread.title is None else None
         writing = _start_writing_title(first_message) if first_message is not None else None
         # A new thread holds just this message: the run needs no read of it.
-        history = [input_user_message] if context.creates_thread and input_user_message else None
+        history = [input_user_message] if context.new_thread_id == thread.id and input_user_message else None
         try:
             async for event in self._run_planner(thread, context, newest_first=history):
                 yield event

@@ -286,7 +286,8 @@ class DjangoStore(Store[Any]):
             _newest_items.set(None)
 
     def generate_thread_id(self, context: Any) -> str:
-        return _longer(default_generate_id("thread"))
+        # A `threads.create` has its id chosen (and leased) before the SDK asks for one.
+        return getattr(context, "new_thread_id", None) or _longer(default_generate_id("thread"))
 
     def generate_item_id(self, item_type: StoreItemType, thread: ThreadMetadata, context: Any) -> str:
         return _longer(default_generate_id(item_type))

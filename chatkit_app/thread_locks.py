@@ -19,8 +19,10 @@ from django.utils import timezone
 from .errors import ApiError
 from .models import ThreadLease
 
-# A holder renews its lease every third of this while it streams.
-LEASE_SECONDS = 30
+# A holder renews its lease every third of this while it streams, so a thread whose worker died
+# (killed, its machine gone) takes a new message within this, and a healthy holder has two
+# renewals' slack before its lease could lapse.
+LEASE_SECONDS = 9
 # Longer ids name no thread (`Thread.thread_id` holds 64): nothing to lock.
 MAX_THREAD_ID_LENGTH = ThreadLease._meta.get_field("thread_id").max_length
 

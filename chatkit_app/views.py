@@ -29,16 +29,17 @@ async def chatkit(request: HttpRequest) -> HttpResponse:
     await limits.count_request(context.user_id)
     server = get_server()
     parsed = server.parse(request.body)
-    thread_id = getattr(getattr(parsed, "params", None), "thread_id", None)
+    thread_id, context = server.addressed(parsed, context)
     request_log.annotate(request, request_type=parsed.type, thread_id=thread_id)
     if not is_streaming_req(parsed):
         result = await server.handle(parsed, context)
         return HttpResponse(result.json, content_type="application/json")
-    return await _stream(request, parsed, context, thread_id)
+    return await _stream(parsed, context, thread_id)
 
 
-async def _stream(request: HttpRequest, parsed: Any, context: RequestContext, thread_id: str | None) -> HttpResponse:
-    # Before anything is stored: 429 past the user's open streams, 409 if this thread is streaming.
+async def _stream(parsed: Any, context: RequestContext, thread_id: str | None) -> HttpResponse:
+    # Before anything is stored: 429 past the user's open streams, 409 if this thread is streaming
+    # (a new thread's lease too: its id is in the first event, and others may use it at once).
     guard = await StreamGuard.acquire(context.user_id, thread_id)
     try:
         result = cast(StreamingResult, await get_server().handle(parsed, context))
@@ -50,8 +51,6 @@ async def _stream(request: HttpRequest, parsed: Any, context: RequestContext, th
     # Errors before the first event (unknown thread, bad tool output...) still
     # get a proper status; after it, they are error events in the stream.
     first = await pump.first()
-    if thread_id is None:
-        request_log.annotate(request, thread_id=request_log.created_thread_id(first))
     response = StreamingHttpResponse(pump.relay(first), content_type="text/event-stream")
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"

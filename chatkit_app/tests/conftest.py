@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 import uuid
@@ -21,6 +20,8 @@ from django.test.utils import CaptureQueriesContext
 
 from chatkit_app import counters, database
 from chatkit_app.database import in_database_thread
+
+from .support.servers import free_port
 
 
 def parse_sse(raw: bytes) -> list[dict]:
@@ -239,12 +240,6 @@ def create_thread(chatkit):
         return reply.of_type("thread.created")[0]["thread"]["id"], reply
 
     return create
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
-from typing import IO
 
 import httpx
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from chatkit_app import thread_locks
+from chatkit_app import stream_guard, thread_locks
 from chatkit_app.models import Item, ThreadLease
 
-from .conftest import free_port, parse_sse, proxy_headers
+from .conftest import parse_sse, proxy_headers
 from .factories import ThreadFactory, UserMessageFactory
+from .support.servers import postgres_test_database_url, servers
 from .test_limits import read_until_text, wait_for
-from .test_view_streaming import read_events
+from .test_view_streaming import CREATE, read_events
 
-ROOT = Path(__file__).resolve().parents[2]
 T0 = timezone.now()
 
 
@@ -60,12 +54,13 @@ def test_a_lapsed_lease_is_taken_over_and_its_old_holder_cannot_renew_or_release
 
 @pytest.mark.django_db
 def test_renewing_keeps_the_lease():
+    lapse = thread_locks.LEASE_SECONDS
     thread_locks.acquire("thr_1", "alice", "holder", now=T0)
 
-    assert thread_locks.renew("thr_1", "alice", "holder", now=later(25))
+    assert thread_locks.renew("thr_1", "alice", "holder", now=later(0.8 * lapse))
 
-    assert not thread_locks.acquire("thr_1", "alice", "other", now=later(40))
-    assert thread_locks.is_held("thr_1", "alice", now=later(40))
+    assert not thread_locks.acquire("thr_1", "alice", "other", now=later(1.3 * lapse))
+    assert thread_locks.is_held("thr_1", "alice", now=later(1.3 * lapse))
 
 
 @pytest.mark.django_db
@@ -147,65 +142,113 @@ def assert_not_interleaved(thread_id: str, first: set[str], second: set[str]) ->
     assert max(positions[i] for i in first) < min(positions[i] for i in second), order
 
 
-def collide(first_url: str, second_url: str, thread_id: str, *, while_busy=lambda: None):
-    """Stream a follow-up through `first_url`; mid-reply, and again after it, post another through `second_url`.
+# Streaming requests into a thread: each must find the thread's lease before anything else.
+# (The ids they name past the thread's need not exist: the lease is checked first.)
+INTO_THREAD = {
+    "add_user_message": lambda thread_id: follow_up(thread_id, "make it 5 days"),
+    "retry_after_item": lambda thread_id: {
+        "type": "threads.retry_after_item",
+        "params": {"thread_id": thread_id, "item_id": "msg_unknown"},
+    },
+    "custom_action": lambda thread_id: {
+        "type": "threads.custom_action",
+        "params": {"thread_id": thread_id, "item_id": None, "action": {"type": "itinerary.add_day", "payload": {}}},
+    },
+    "add_client_tool_output": lambda thread_id: {
+        "type": "threads.add_client_tool_output",
+        "params": {"thread_id": thread_id, "result": {"opened": True}},
+    },
+}
 
-    `while_busy` runs after the refused post, while the first reply still streams.
-    Returns (the post made mid-reply, the first reply's events, the post made after it).
+
+def collide(first_url: str, second_url: str, thread_id: str | None, *, while_busy=lambda thread_id: None, into=None):
+    """Stream a reply through `first_url`: a follow-up into `thread_id`, or a new thread when it is None.
+
+    Mid-reply (for a new thread: right after the event that names it), post `into(thread_id)`
+    (a follow-up by default) through `second_url`, then `while_busy(thread_id)` while the first
+    reply still streams, and a follow-up through `second_url` once it has ended.
+    Returns (the post made mid-reply, the thread id, the first reply's events, the post made after it).
     """
+    into = into or INTO_THREAD["add_user_message"]
+    opening = CREATE if thread_id is None else follow_up(thread_id, "make it 4 days")
     with httpx.Client(timeout=30) as client:
-        with client.stream(
-            "POST", f"{first_url}/chatkit", json=follow_up(thread_id, "make it 4 days"), headers=proxy_headers()
-        ) as first:
+        with client.stream("POST", f"{first_url}/chatkit", json=opening, headers=proxy_headers()) as first:
             events = read_events(first)
-            read_until_text(events)
-            busy = client.post(
-                f"{second_url}/chatkit", json=follow_up(thread_id, "make it 5 days"), headers=proxy_headers()
-            )
-            while_busy()
+            if thread_id is None:
+                thread_id = next(event for _, event in events if event["type"] == "thread.created")["thread"]["id"]
+            else:
+                read_until_text(events)
+            busy = client.post(f"{second_url}/chatkit", json=into(thread_id), headers=proxy_headers())
+            while_busy(thread_id)
             first_events = [event for _, event in events]
         second = client.post(
             f"{second_url}/chatkit", json=follow_up(thread_id, "make it 5 days"), headers=proxy_headers()
         )
-    return busy, first_events, second
+    return busy, thread_id, first_events, second
+
+
+def assert_busy(busy: httpx.Response) -> None:
+    assert busy.status_code == 409 and busy.json()["error"]["code"] == "thread_busy", busy.text
+    assert busy.headers["Retry-After"] == "1"
 
 
 def test_a_second_stream_into_a_streaming_thread_is_409_and_nothing_interleaves(asgi_server, alices_thread, settings):
     settings.MERAK_OFFLINE_STREAM_DELAY_MS = 3
 
-    def refused_message_not_stored():
-        assert not messages_saying("make it 5 days", alices_thread), "the refused message was not stored"
+    def refused_message_not_stored(thread_id):
+        assert not messages_saying("make it 5 days", thread_id), "the refused message was not stored"
 
-    busy, first_events, second = collide(
+    busy, _, first_events, second = collide(
         asgi_server, asgi_server, alices_thread, while_busy=refused_message_not_stored
     )
 
-    assert busy.status_code == 409 and busy.json()["error"]["code"] == "thread_busy"
-    assert busy.headers["Retry-After"] == "1"
+    assert_busy(busy)
     assert second.status_code == 200
     assert_not_interleaved(alices_thread, item_ids_of(first_events), item_ids_of(parse_sse(second.content)))
     assert not ThreadLease.objects.exists()
 
 
+@pytest.mark.parametrize("kind", INTO_THREAD)
+def test_a_new_thread_is_leased_from_its_first_event(asgi_server, transactional_db, settings, kind):
+    """`threads.create` names its thread in its first event; a stream into it meanwhile is a 409."""
+    settings.MERAK_OFFLINE_STREAM_DELAY_MS = 3
+
+    busy, thread_id, first_events, second = collide(asgi_server, asgi_server, None, into=INTO_THREAD[kind])
+
+    assert_busy(busy)
+    assert second.status_code == 200
+    first_items, second_items = item_ids_of(first_events), item_ids_of(parse_sse(second.content))
+    assert_not_interleaved(thread_id, first_items, second_items)
+    stored = set(Item.objects.filter(thread_id=thread_id).values_list("item_id", flat=True))
+    assert stored == first_items | second_items, "the refused request stored nothing"
+    assert not ThreadLease.objects.exists()
+
+
+def test_a_reply_longer_than_its_lease_keeps_the_thread_by_renewing_it(
+    asgi_server, alices_thread, settings, monkeypatch
+):
+    """No false 409s the other way: a healthy reply that outlives several lease terms still holds its thread."""
+    settings.MERAK_OFFLINE_STREAM_DELAY_MS = 15
+    monkeypatch.setattr(thread_locks, "LEASE_SECONDS", 0.6)
+    monkeypatch.setattr(stream_guard, "RENEW_EVERY_SECONDS", 0.2)
+    arrivals: list[float] = []
+
+    with httpx.Client(timeout=30) as client:
+        with client.stream(
+            "POST", f"{asgi_server}/chatkit", json=follow_up(alices_thread, "make it 4 days"), headers=proxy_headers()
+        ) as first:
+            reader = threading.Thread(target=lambda: arrivals.extend(t for t, _ in read_events(first)))
+            reader.start()
+            time.sleep(3 * thread_locks.LEASE_SECONDS)
+            busy = client.post(f"{asgi_server}/chatkit", json=follow_up(alices_thread, "hi"), headers=proxy_headers())
+            asked_at = time.monotonic()
+            reader.join(timeout=30)
+
+    assert arrivals[-1] > asked_at, "the reply was still streaming when the second message came"
+    assert_busy(busy)
+
+
 # --- two server processes on PostgreSQL --------------------------------------------
-
-
-def start_server(database_url: str, port: int, log: IO[bytes]) -> subprocess.Popen:
-    from django.conf import settings
-
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DATABASE_POOL_MAX_SIZE": "4",
-        "DJANGO_DEBUG": "true",
-        "MERAK_SERVER_API_KEY": settings.MERAK_SERVER_API_KEY,
-        "OPENAI_API_KEY": "",
-        "MERAK_MODEL": "gpt-4.1-mini",
-        "MERAK_OFFLINE_STREAM_DELAY_MS": "5",
-        "LOG_LEVEL": "WARNING",
-    }
-    command = [sys.executable, str(ROOT / "scripts" / "run_chatkit_server.py"), "--port", str(port), "--workers", "1"]
-    return subprocess.Popen(command, env=env, stdout=log, stderr=log)
 
 
 @pytest.fixture(scope="module")
@@ -214,47 +257,31 @@ def two_servers(django_db_setup):
 
     Tests using them must commit their data (`transactional_db`).
     """
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL: SQLite's test database lives in this process's memory, out of other processes' reach"
-        )
-    db = connection.settings_dict
-    url = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    ports = [free_port(), free_port()]
-    with tempfile.TemporaryFile() as log:
-        servers = [start_server(url, port, log) for port in ports]
-        try:
-            for server, port in zip(servers, ports, strict=True):
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        log.seek(0)
-                        pytest.fail(f"server on port {port} did not start:\n{log.read().decode()}")
-                    time.sleep(0.2)
-            yield [f"http://127.0.0.1:{port}" for port in ports]
-        finally:
-            for server in servers:
-                server.terminate()
-            for server in servers:
-                server.wait(timeout=15)
+    with servers(postgres_test_database_url(), count=2) as started:
+        yield [base_url for base_url, _ in started]
 
 
 def test_two_processes_never_stream_into_one_thread_at_once(two_servers, alices_thread):
     one, two = two_servers
 
-    busy, first_events, second = collide(one, two, alices_thread)
+    busy, _, first_events, second = collide(one, two, alices_thread)
 
-    assert busy.status_code == 409 and busy.json()["error"]["code"] == "thread_busy"
+    assert_busy(busy)
     assert second.status_code == 200
     assert len(messages_saying("make it 5 days", alices_thread)) == 1
     assert_not_interleaved(alices_thread, item_ids_of(first_events), item_ids_of(parse_sse(second.content)))
+    assert not ThreadLease.objects.exists()
+
+
+def test_two_processes_never_stream_into_a_new_thread_at_once(two_servers, transactional_db):
+    one, two = two_servers
+
+    busy, thread_id, first_events, second = collide(one, two, None)
+
+    assert_busy(busy)
+    assert second.status_code == 200
+    assert len(messages_saying("make it 5 days", thread_id)) == 1
+    assert_not_interleaved(thread_id, item_ids_of(first_events), item_ids_of(parse_sse(second.content)))
     assert not ThreadLease.objects.exists()
 
 
@@ -285,3 +312,29 @@ def test_lapsed_leases_are_purged_and_held_ones_kept():
     assert thread_locks.purge_lapsed(now=later(thread_locks.LEASE_SECONDS + 1)) == 1
 
     assert list(ThreadLease.objects.values_list("thread_id", flat=True)) == ["thr_live"]
+
+
+def test_a_thread_whose_worker_was_killed_takes_a_message_within_ten_seconds(transactional_db, alices_thread):
+    def status_of_a_message(client: httpx.Client, base_url: str) -> int:
+        # The answer's status is known at its first byte: the reply itself need not be read.
+        with client.stream(
+            "POST", f"{base_url}/chatkit", json=follow_up(alices_thread, "hi"), headers=proxy_headers()
+        ) as answer:
+            return answer.status_code
+
+    with servers(postgres_test_database_url(), count=2, MERAK_OFFLINE_STREAM_DELAY_MS="50") as started:
+        (one, one_process), (two, _) = started
+        with httpx.Client(timeout=30) as client:
+            with client.stream(
+                "POST", f"{one}/chatkit", json=follow_up(alices_thread, "make it 4 days"), headers=proxy_headers()
+            ) as first:
+                read_until_text(read_events(first))
+                one_process.kill()  # SIGKILL: no cleanup, the lease stays behind
+                killed_at = time.monotonic()
+                one_process.wait()
+            assert status_of_a_message(client, two) == 409
+            while (status := status_of_a_message(client, two)) == 409:
+                assert time.monotonic() - killed_at < 10, "the dead worker's lease held on"
+                time.sleep(0.2)
+
+    assert status == 200
