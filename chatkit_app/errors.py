@@ -10,6 +10,7 @@ import logging
 
 from chatkit.store import NotFoundError
 from django.core.exceptions import RequestDataTooBig, SuspiciousMultipartForm, TooManyFieldsSent, TooManyFilesSent
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from pydantic import ValidationError
@@ -56,6 +57,20 @@ class NotSupported(ApiError):
     status, code = 501, "not_supported"
 
 
+class DatabaseUnavailable(ApiError):
+    status, code = 503, "database_unavailable"
+
+    # How long a client should wait before trying again: the database is down,
+    # restarting or failing over, or (SQLite) locked by a long write.
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The database is not answering; try again shortly.",
+            headers={"Retry-After": str(self.RETRY_AFTER_SECONDS)},
+        )
+
+
 def error_response(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
@@ -86,6 +101,11 @@ def to_api_error(exc: Exception) -> ApiError:
             return ApiError("The request body is too large.", code="payload_too_large", status=413)
         case MultiPartParserError() | SuspiciousMultipartForm() | TooManyFieldsSent() | TooManyFilesSent():
             return InvalidRequest(f"The upload is not valid multipart/form-data: {exc}")
+        case OperationalError() | InterfaceError():
+            # The database is unreachable or refused the connection (an outage, a failover, a
+            # full pool): the server is fine, so no traceback per request, but one line to alert on.
+            logger.warning("database unavailable: %s", (str(exc).strip().splitlines() or [type(exc).__name__])[0])
+            return DatabaseUnavailable()
         case NotImplementedError():
             return NotSupported("This request type is not supported by this server.")
         case ValueError():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 
 from django.core.cache import cache
 from django.db import DatabaseError, connection
@@ -12,6 +13,9 @@ from .counters import cache_work
 from .database import in_database_thread
 
 logger = logging.getLogger(__name__)
+
+# A load balancer's probe gets its answer within this, whatever the database or cache is doing.
+CHECK_SECONDS = 1.5
 
 
 @in_database_thread
@@ -36,9 +40,20 @@ def cache_ok() -> bool:
         return False
 
 
+async def _within(seconds: float, check: Awaitable[bool], name: str) -> bool:
+    """The check's answer, or False if it has none within `seconds` (a probe must not hang)."""
+    try:
+        return await asyncio.wait_for(check, seconds)
+    except TimeoutError:
+        logger.warning("health check: the %s did not answer within %s s", name, seconds)
+        return False
+
+
 async def report() -> tuple[bool, dict[str, str]]:
-    """(all healthy, a status per dependency)."""
-    database, cache_ = await asyncio.gather(database_ok(), cache_ok())
+    """(all healthy, a status per dependency), within `CHECK_SECONDS`."""
+    database, cache_ = await asyncio.gather(
+        _within(CHECK_SECONDS, database_ok(), "database"), _within(CHECK_SECONDS, cache_ok(), "cache")
+    )
     return database and cache_, {
         "database": "ok" if database else "unreachable",
         "cache": "ok" if cache_ else "unreachable",

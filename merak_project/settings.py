@@ -73,14 +73,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", default=True):
-    # Each ASGI request runs its ORM calls in a thread of its own, so without a
-    # pool every request would open a fresh PostgreSQL connection.
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 2,
-        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20),
-        "timeout": 10,
-    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer must fail a request fast (503
+    # `database_unavailable`), not hold it: a new connection gives up after 2 s
+    # (libpq's least), and a request waits at most 1.5 s for one from the pool.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    if env.bool("DATABASE_POOL", default=True):
+        # Token checks and Django's own ORM calls run on several threads; the
+        # pool keeps them from opening a connection per request.
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 2,
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20),
+            "timeout": 1.5,
+        }
 
 # Threads the ChatKit store runs its queries on, per worker process (chatkit_app/database.py).
 MERAK_DB_THREADS = env.int("MERAK_DB_THREADS", default=1)
