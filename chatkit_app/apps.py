@@ -8,4 +8,8 @@ class ChatkitAppConfig(AppConfig):
     verbose_name = "ChatKit"
 
     def ready(self) -> None:
+        from merak_project.runtime import sdk_merge
+
         from . import checks  # noqa: F401  (registers the system checks)
+
+        sdk_merge.apply()

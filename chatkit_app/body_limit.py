@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import Resolver404, resolve
@@ -33,15 +34,24 @@ class _BodyTooLarge(Exception):
     pass
 
 
-def limit_for(path: str) -> tuple[int, str]:
-    """The body limit for a request to `path`, and the error code for exceeding it."""
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """The body limit for a request, the error code for exceeding it, and the route it was sent to."""
+
+    bytes: int
+    code: str
+    route: str  # the URL pattern, never the raw path: on upload URLs that is a signed capability
+
+
+def limit_for(path: str) -> Limit:
     try:
-        url_name = resolve(path).url_name
+        match = resolve(path)
     except Resolver404:
-        url_name = None
-    if url_name == UPLOAD_URL_NAME:
-        return settings.MERAK_MAX_ATTACHMENT_BYTES + MULTIPART_ENVELOPE_BYTES, "attachment_too_large"
-    return settings.CHATKIT_MAX_BODY_BYTES, "payload_too_large"
+        return Limit(settings.CHATKIT_MAX_BODY_BYTES, "payload_too_large", "(unrouted)")
+    route = "/" + match.route
+    if match.url_name == UPLOAD_URL_NAME:
+        return Limit(settings.MERAK_MAX_ATTACHMENT_BYTES + MULTIPART_ENVELOPE_BYTES, "attachment_too_large", route)
+    return Limit(settings.CHATKIT_MAX_BODY_BYTES, "payload_too_large", route)
 
 
 def declared_length(scope) -> int | None:
@@ -63,10 +73,10 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit, code = limit_for(scope["path"])
+        limit = limit_for(scope["path"])
         declared = declared_length(scope)
-        if declared is not None and declared > limit:
-            return await self._refuse(scope, send, limit, code)
+        if declared is not None and declared > limit.bytes:
+            return await self._refuse(send, limit)
 
         received = 0
         started = False
@@ -76,7 +86,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > limit:
+                if received > limit.bytes:
                     raise _BodyTooLarge
             return message
 
@@ -90,17 +100,16 @@ class BodyLimit:
         except _BodyTooLarge:
             if started:  # an app that answered before reading all of the body: nothing more to say
                 return
-            await self._refuse(scope, send, limit, code)
+            await self._refuse(send, limit)
 
     @staticmethod
-    async def _refuse(scope, send, limit: int, code: str) -> None:
+    async def _refuse(send, limit: Limit) -> None:
         logger.warning(
             "request body over the limit refused",
-            extra={"path": scope["path"], "limit_bytes": limit, "status": 413},
+            extra={"route": limit.route, "limit_bytes": limit.bytes, "status": 413},
         )
-        body = json.dumps(
-            {"error": {"code": code, "message": f"The request body is too large: at most {limit} bytes."}}
-        ).encode()
+        message = f"The request body is too large: at most {limit.bytes} bytes."
+        body = json.dumps({"error": {"code": limit.code, "message": message}}).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -28,8 +28,10 @@ from chatkit.types import (
     ThreadItemDoneEvent,
     ThreadMetadata,
     ThreadsCreateReq,
+    ThreadsCustomActionReq,
     ThreadsDeleteReq,
     ThreadsRetryAfterItemReq,
+    ThreadsSyncCustomActionReq,
     ThreadStreamEvent,
     UserMessageItem,
     WidgetItem,
@@ -120,13 +122,24 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
             return StreamingResult(self._process_streaming(parsed, context))
         return NonStreamingResult(await self._process_non_streaming(parsed, context))
 
+    async def _process_streaming(self, request: Any, context: RequestContext) -> AsyncIterator[bytes]:
+        """The SDK's own, as SSE bytes, without its ERROR line and traceback for whatever fails.
+
+        What fails before the first event is the client's error (an unknown
+        thread, no pending tool call...), answered with a 4xx by the view;
+        what fails later is logged where it is caught (`streaming.EventPump`).
+        """
+        async for event in self._process_streaming_impl(request, context):
+            yield b"data: " + self._serialize(event) + b"\n\n"
+
     async def _check(self, request: Any, context: RequestContext) -> None:
         """Refuse, before anything is stored or streamed, what the SDK would only find out later.
 
         The SDK creates a thread before it resolves the message's attachments,
         deletes nothing and answers an empty stream when a retry names an
-        unknown item, and treats deletes and item lists of unknown threads as
-        successes; each of those is a 4xx here instead.
+        unknown item, treats deletes and item lists of unknown threads as
+        successes, and answers an action sent from an item that is no widget
+        with an error event; each of those is a 4xx here instead.
         """
         params = getattr(request, "params", None)
         limit = getattr(params, "limit", None)
@@ -142,6 +155,11 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
                     raise InvalidRequest(f"Item {item.id} is not a user message.")
             case ThreadsDeleteReq() | ItemsListReq():
                 await self.store.load_thread(request.params.thread_id, context)
+            case ThreadsCustomActionReq() | ThreadsSyncCustomActionReq() if request.params.item_id:
+                # The SDK answers a bare `stream.error` for an action sent from anything but a widget.
+                item = await self.store.load_item(request.params.thread_id, request.params.item_id, context)
+                if not isinstance(item, WidgetItem):
+                    raise InvalidRequest(f"Item {item.id} is not a widget: actions come from widgets.")
 
     async def respond(
         self, thread: ThreadMetadata, input_user_message: UserMessageItem | None, context: RequestContext
@@ -183,8 +201,12 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
         )
         # `stream_agent_response` reads the newest items again as it starts: it gets these.
         self.store.remember_newest_items(thread.id, newest_first, complete=complete, context=context)
-        async for event in stream_agent_response(agent_context, result):
-            yield event
+        try:
+            async for event in stream_agent_response(agent_context, result):
+                yield event
+        finally:
+            if not result.is_complete:  # abandoned: the client left, or the stream failed
+                result.cancel()
 
     async def add_feedback(
         self, thread_id: str, item_ids: list[str], feedback: FeedbackKind, context: RequestContext

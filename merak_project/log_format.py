@@ -1,4 +1,5 @@
-"""The JSON log formatter: one JSON object per line, the record's `extra` fields included."""
+"""Log output: the JSON formatter (one JSON object per line, the record's `extra` fields included),
+and the filter that keeps Django's request logger off the API paths."""
 
 from __future__ import annotations
 
@@ -37,3 +38,15 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack_info"] = self.formatStack(record.stack_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class NotOnApiPaths(logging.Filter):
+    """Drops `django.request` lines about the JSON API: it logs every request itself (`merak.requests`,
+    with the route, never the raw path, which on attachment URLs is a signed capability) and its
+    errors where they are caught (`chatkit_app.errors`). The admin's lines are kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from merak_project.middleware import is_api
+
+        request = getattr(record, "request", None)
+        return request is None or not is_api(request)

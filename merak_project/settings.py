@@ -171,6 +171,7 @@ LOGGING = {
         "json": {"()": "merak_project.log_format.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {"not_on_api_paths": {"()": "merak_project.log_format.NotOnApiPaths"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain" if LOG_FORMAT == "plain" else "json"},
     },
@@ -181,7 +182,8 @@ LOGGING = {
         "openai.agents": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         # merak.requests logs every request once; Django's own line per 4xx would
-        # repeat it (with the raw path, which may hold a signed attachment token).
-        "django.request": {"level": "ERROR"},
+        # repeat it (with the raw path, which may hold a signed attachment token),
+        # and on the API paths so would its line per 5xx.
+        "django.request": {"level": "ERROR", "filters": ["not_on_api_paths"]},
     },
 }

@@ -93,3 +93,21 @@ async def test_a_button_that_would_not_change_the_plan_is_refused(create_thread,
     reply = await chatkit(press(thread_id, one_day, "One day shorter"))
 
     assert [e["type"] for e in reply.events] == ["stream_options", "error"]
+
+
+@pytest.mark.parametrize("action_type", ["threads.custom_action", "threads.sync_custom_action"])
+async def test_an_action_from_an_item_that_is_not_a_widget_is_a_400_that_says_so(create_thread, chatkit, action_type):
+    thread_id, created = await create_thread("3 days in Lisbon from 2027-03-12")
+    message_id = created.of_type("thread.item.done")[0]["item"]["id"]  # the user's message
+    request = press(thread_id, card(created), "Add a day")
+    request["type"], request["params"]["item_id"] = action_type, message_id
+    before = await stored_rows()
+
+    reply = await chatkit(request)
+
+    assert reply.status == 400, reply.body
+    assert reply.json["error"] == {
+        "code": "invalid_request",
+        "message": f"Item {message_id} is not a widget: actions come from widgets.",
+    }
+    assert await stored_rows() == before

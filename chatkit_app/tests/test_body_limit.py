@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import select
 import socket
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from chatkit_app import models
+from merak_project.log_format import JsonFormatter
 
 from .conftest import proxy_headers, user_input
 
@@ -161,3 +163,15 @@ def test_an_upload_over_the_attachment_limit_is_refused_as_it_arrives(asgi_serve
     assert reply.json["error"]["code"] == "attachment_too_large"
     assert reply.sent <= 4 * LIMIT + 64 * 1024 + 2 * CHUNK
     assert models.Attachment.objects.get().data["upload_descriptor"] is not None  # still waiting for its file
+
+
+def test_a_refused_upload_is_logged_by_its_route_never_by_its_signed_path(asgi_server, caplog):
+    upload_path = register_attachment(asgi_server, 10)
+    token = upload_path.split("/")[-2]
+    caplog.set_level(logging.INFO)
+
+    post_raw(asgi_server, upload_path, {"Content-Type": "multipart/form-data; boundary=b"}, filler(20 * LIMIT), chunked=True)
+
+    refused = [r for r in caplog.records if r.getMessage() == "request body over the limit refused"]
+    assert refused and refused[0].route == "/chatkit/attachments/<str:token>/upload"
+    assert not [line for line in map(JsonFormatter().format, caplog.records) if token in line]

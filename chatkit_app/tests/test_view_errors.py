@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
 from chatkit_app import models
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def client_errors_log_no_errors(caplog):
+    """A bad request is the client's error, not the server's: none may leave an ERROR line or a
+    traceback (anyone could flood the error log with them)."""
+    caplog.set_level(logging.WARNING)
+    yield
+    assert [f"{r.name}: {r.getMessage()}" for r in caplog.get_records("call") if r.levelno >= logging.ERROR] == []
 
 
 async def snapshot() -> tuple:
@@ -105,6 +115,17 @@ async def test_unknown_items_of_a_real_thread_are_404(chatkit, existing_thread, 
     reply = await chatkit(params(existing_thread))
 
     assert_json_error(reply, 404, "not_found")
+    assert await snapshot() == before
+
+
+async def test_a_tool_output_with_no_pending_call_is_400(chatkit, existing_thread):
+    before = await snapshot()
+
+    reply = await chatkit(
+        {"type": "threads.add_client_tool_output", "params": {"thread_id": existing_thread, "result": {"opened": True}}}
+    )
+
+    assert_json_error(reply, 400, "invalid_request")
     assert await snapshot() == before
 
 
