@@ -23,9 +23,9 @@ from .context import RequestContext
 from .decorators import AsyncView
 from .errors import ApiError, InvalidRequest
 
-USER_ID_PATTERN = r"^[A-Za-z0-9._:@+-]{1,128}$"
+USER_ID_PATTERN = r"[A-Za-z0-9._:@+-]{1,128}"
 _USER_ID = re.compile(USER_ID_PATTERN)
-_BEARER = re.compile(r"^Bearer +(\S+) *$", re.IGNORECASE)
+_BEARER = re.compile(r"Bearer +(\S+) *", re.IGNORECASE)
 
 
 class Unauthenticated(ApiError):
@@ -37,7 +37,7 @@ class Unauthenticated(ApiError):
 
 def bearer_of(request: HttpRequest) -> str | None:
     """The credential of an `Authorization: Bearer ...` header, if there is one."""
-    match = _BEARER.match(request.headers.get("Authorization", ""))
+    match = _BEARER.fullmatch(request.headers.get("Authorization", ""))
     return match.group(1) if match else None
 
 
@@ -49,7 +49,7 @@ def is_server_key(credential: str) -> bool:
 
 def valid_user_id(value: object, *, source: str = "`user_id`") -> str:
     """`value` when it is a user id (1-128 letters, digits or `._:@+-`); `InvalidRequest` otherwise."""
-    if not isinstance(value, str) or not _USER_ID.match(value):
+    if not isinstance(value, str) or not _USER_ID.fullmatch(value):
         raise InvalidRequest(f"{source} must be 1-128 letters, digits or `._:@+-`.", code="invalid_user_id")
     return value
 
@@ -58,7 +58,7 @@ def locale_of(request: HttpRequest) -> str:
     """The first language of `Accept-Language` (`en` when absent)."""
     header = request.headers.get("Accept-Language", "")
     first = header.split(",")[0].split(";")[0].strip()
-    return first if re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", first) else "en"
+    return first if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", first) else "en"
 
 
 async def authenticated_user(request: HttpRequest) -> str:

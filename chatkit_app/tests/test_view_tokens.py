@@ -107,6 +107,7 @@ async def test_a_client_secret_is_not_the_server_key(async_client, issue_token):
         ({"user_id": ""}, "invalid_user_id"),
         ({"user_id": "<script>"}, "invalid_user_id"),
         ({"user_id": "a" * 129}, "invalid_user_id"),
+        ({"user_id": "alice\n"}, "invalid_user_id"),
     ],
 )
 async def test_start_refuses_a_bad_body(async_client, transactional_db, body, code):

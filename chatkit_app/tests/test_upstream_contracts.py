@@ -1,0 +1,128 @@
+"""What Merak relies on inside Django, asgiref and the ChatKit SDK: each test fails, saying what to recheck,
+when an upgrade changes something an override or a speed-up depends on."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+
+import pytest
+from asgiref.sync import ThreadSensitiveContext
+from chatkit import agents as chatkit_agents
+from chatkit.server import ChatKitServer
+from django.core.handlers.asgi import ASGIHandler
+from django.core.signals import request_started
+
+from chatkit_app import store
+from merak_project.asgi import PooledThreadASGIHandler
+from merak_project.runtime import sdk_merge
+
+from .conftest import user_input
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_django_asgi_handler_still_runs_each_request_in_a_thread_sensitive_context():
+    source = inspect.getsource(ASGIHandler.__call__)
+    assert "ThreadSensitiveContext()" in source and "self.handle(scope, receive, send)" in source, (
+        "Django's ASGIHandler.__call__ changed: recheck PooledThreadASGIHandler (merak_project/asgi.py), "
+        "which replaces it to hand ThreadSensitiveContext a pooled executor."
+    )
+    assert "executor" in inspect.signature(ThreadSensitiveContext).parameters, (
+        "asgiref's ThreadSensitiveContext takes no executor any more: PooledThreadASGIHandler needs asgiref >= 3.13."
+    )
+
+
+async def test_a_request_sync_work_runs_on_the_pooled_request_threads():
+    """Django's `request_started` receivers run on the request's sync thread: one of the pool's, not a new one."""
+    seen: list[str] = []
+
+    def record(**kwargs) -> None:
+        seen.append(threading.current_thread().name)
+
+    handler = PooledThreadASGIHandler(threads=2)
+    request_started.connect(record)
+    try:
+        for _ in range(3):
+            await _get(handler, "/healthz")
+    finally:
+        request_started.disconnect(record)
+    assert len(seen) == 3 and all(name.startswith("django-request") for name in seen), (
+        f"request sync work ran on {seen}: Django no longer honours PooledThreadASGIHandler's executor"
+    )
+
+
+async def _get(app, path: str) -> int:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 1),
+    }
+    sent: list[dict] = []
+    messages = iter([{"type": "http.request", "body": b"", "more_body": False}])
+
+    async def receive() -> dict:
+        message = next(messages, None)
+        if message is None:
+            await asyncio.Event().wait()  # the client stays connected
+        return message
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent[0]["status"]
+
+
+@pytest.mark.parametrize(
+    "name", ["_process_streaming", "_process_streaming_impl", "_serialize", "_process_non_streaming"]
+)
+def test_the_sdk_server_methods_merak_uses_still_exist(name):
+    method = getattr(ChatKitServer, name, None)
+    assert method is not None, (
+        f"ChatKitServer.{name} is gone: recheck MerakChatKitServer.handle and _process_streaming (chatkit_app/server.py)."
+    )
+    if name != "_serialize":
+        assert list(inspect.signature(method).parameters) == ["self", "request", "context"], (
+            f"ChatKitServer.{name} changed its signature: recheck chatkit_app/server.py."
+        )
+
+
+def test_the_sdk_still_merges_run_events_through_the_function_merak_fixes():
+    assert sdk_merge._sdk_merge_generators.__name__ == "_merge_generators", "merak_project/runtime/sdk_merge.py"
+    assert "_merge_generators" in chatkit_agents.stream_agent_response.__code__.co_names, (
+        "stream_agent_response no longer merges through chatkit.agents._merge_generators: "
+        "recheck merak_project/runtime/sdk_merge.py (it may be fixed upstream, or need a new fix)."
+    )
+    assert chatkit_agents._merge_generators is sdk_merge.merge_generators, "sdk_merge.apply() did not run at start-up"
+
+
+async def test_a_reply_reads_its_thread_from_the_database_once(create_thread, chatkit, monkeypatch):
+    """The SDK's agent integration reads the thread's newest items again as it starts; the store answers
+    that read from the run's own history (`DjangoStore.remember_newest_items`)."""
+    thread_id, _ = await create_thread()
+    reads = []
+    load = store._load_thread_items
+
+    async def counted(*args):
+        reads.append(args)
+        return await load(*args)
+
+    monkeypatch.setattr(store, "_load_thread_items", counted)
+    request = {"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": user_input("4 days")}}
+
+    reply = await chatkit(request)
+
+    assert reply.status == 200 and reply.assistant_text
+    assert len(reads) == 1, (
+        f"a reply read its thread {len(reads)} times: the SDK's stream_agent_response no longer reads what "
+        "remember_newest_items serves (chatkit_app/store.py)"
+    )
