@@ -13,24 +13,27 @@ nothing here blocks the event loop.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any, Literal
 
 from asgiref.sync import sync_to_async
 from chatkit.store import NotFoundError, Store, StoreItemType, default_generate_id
 from chatkit.types import Attachment, FeedbackKind, Page, ThreadItem, ThreadMetadata
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, DateTimeField, F, Func, QuerySet, Value
 from django.utils import timezone
-from django.db.models import Q, QuerySet
 from pydantic import TypeAdapter
 
 from . import models
 from .attachment_links import with_fresh_preview, with_fresh_previews
 from .database import in_database_thread
-from .upsert import upsert_owned
 from .models import as_aware
+from .upsert import upsert_owned
 
 _ITEM = TypeAdapter(ThreadItem)
 _THREAD = TypeAdapter(ThreadMetadata)
@@ -64,22 +67,72 @@ def _item_columns(item: ThreadItem) -> dict[str, Any]:
     return {"type": item.type, "created_at": as_aware(item.created_at), "data": item.model_dump(mode="json")}
 
 
-def _page(rows: list[Any], limit: int, key: str, parse) -> Page:
+def _keyset_page(qs: QuerySet, key: str, after: str | None, limit: int, order: Order, parse) -> Page:
+    """A page of `qs` in (created_at, seq) order, after the row whose `key` is `after`.
+
+    `CursorNotFoundError` when no row of `qs` has that key. With a cursor, the
+    page is a range of the (..., created_at, seq) index that both models have,
+    read in index order: see `_in_index_order`.
+    """
+    if after is not None:
+        # Unordered: the key is unique, and ordering the lookup could only mislead the planner.
+        cursor = next(iter(qs.filter(**{key: after}).order_by().values_list("created_at", "seq")[:1]), None)
+        if cursor is None:
+            raise CursorNotFoundError(f"{qs.model.__name__} {after} not found")
+        qs = qs.filter(_Beyond(*cursor, descending=order == "desc"))
+    ordering = ("-created_at", "-seq") if order == "desc" else ("created_at", "seq")
+    with _in_index_order(after is not None):
+        rows = list(qs.order_by(*ordering).values_list("data", flat=True)[: limit + 1])
     has_more = len(rows) > limit
     data = [parse(row) for row in rows[:limit]]
-    after = getattr(data[-1], key) if has_more and data else None
-    return Page(data=data, has_more=has_more, after=after)
+    return Page(data=data, has_more=has_more, after=data[-1].id if has_more and data else None)
 
 
-def _after(qs: QuerySet, cursor: tuple[Any, int], order: Order) -> QuerySet:
-    created_at, seq = cursor
-    if order == "desc":
-        return qs.filter(created_at__lte=created_at).filter(Q(created_at__lt=created_at) | Q(seq__lt=seq))
-    return qs.filter(created_at__gte=created_at).filter(Q(created_at__gt=created_at) | Q(seq__gt=seq))
+class _Beyond(Func):
+    """`(created_at, seq) > (cursor)`, or `<` going down: one comparison that the index answers whole."""
+
+    output_field = BooleanField()
+
+    def __init__(self, created_at: datetime, seq: int, *, descending: bool) -> None:
+        super().__init__(F("created_at"), F("seq"), Value(created_at, output_field=DateTimeField()), Value(seq))
+        self.comparison = "<" if descending else ">"
+
+    def as_sql(self, compiler, connection, **extra_context) -> tuple[str, list[Any]]:
+        compiled = [compiler.compile(expression) for expression in self.get_source_expressions()]
+        (created_at, seq, cursor_created_at, cursor_seq) = (sql for sql, _ in compiled)
+        params = [param for _, params in compiled for param in params]
+        return f"({created_at}, {seq}) {self.comparison} ({cursor_created_at}, {cursor_seq})", params
 
 
-def _ordered(qs: QuerySet, order: Order) -> QuerySet:
-    return qs.order_by("-created_at", "-seq") if order == "desc" else qs.order_by("created_at", "seq")
+# Sent with a paged read on PostgreSQL, in the same message: statements sent together run as one
+# transaction, so these settings hold for that read alone, at no extra round trip.
+_WALK_THE_INDEX = "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; "
+
+
+def _walking_the_index(execute, sql, params, many, context):
+    """A query that PostgreSQL must answer by walking an index in order (see `_in_index_order`)."""
+    result = execute(_WALK_THE_INDEX + sql, params, many, context)
+    cursor = context["cursor"]
+    while cursor.description is None and cursor.nextset():
+        pass  # past the settings' results, to the query's rows
+    return result
+
+
+@contextmanager
+def _in_index_order(paging: bool) -> Iterator[None]:
+    """On PostgreSQL, a page after a cursor is read by walking the index, whatever the planner's statistics say.
+
+    Without statistics (a new table, or one that grew faster than autovacuum
+    analyses it) PostgreSQL guesses that a thread holds a handful of rows, and
+    reads all of a long thread's rows after the cursor to sort them: 3-18 ms
+    for a 10,000-item thread, against under 1 ms walking the index. Told that
+    it may neither sort nor scan a bitmap, it walks the index.
+    """
+    if not paging or connection.vendor != "postgresql":
+        yield
+        return
+    with connection.execute_wrapper(_walking_the_index):
+        yield
 
 
 # --- threads -----------------------------------------------------------------
@@ -108,14 +161,8 @@ def _save_thread(thread: ThreadMetadata, user_id: str) -> None:
 
 @in_database_thread
 def _load_threads(limit: int, after: str | None, order: Order, user_id: str) -> Page[ThreadMetadata]:
-    qs = models.Thread.objects.filter(user_id=user_id)
-    if after:
-        cursor = qs.filter(thread_id=after).values_list("created_at", "seq").first()
-        if cursor is None:
-            raise CursorNotFoundError(f"Thread {after} not found")
-        qs = _after(qs, cursor, order)
-    rows = list(_ordered(qs, order).values_list("data", flat=True)[: limit + 1])
-    return _page(rows, limit, "id", _THREAD.validate_python)
+    threads = models.Thread.objects.filter(user_id=user_id)
+    return _keyset_page(threads, "thread_id", after or None, limit, order, _THREAD.validate_python)
 
 
 @in_database_thread
@@ -140,14 +187,8 @@ _delete_files = sync_to_async(models.Attachment.delete_files, thread_sensitive=F
 def _load_thread_items(
     thread_id: str, after: str | None, limit: int, order: Order, user_id: str
 ) -> Page[ThreadItem]:
-    qs = models.Item.objects.filter(thread_id=thread_id, user_id=user_id)
-    if after:
-        cursor = qs.filter(item_id=after).values_list("created_at", "seq").first()
-        if cursor is None:
-            raise CursorNotFoundError(f"Item {after} not found")
-        qs = _after(qs, cursor, order)
-    rows = list(_ordered(qs, order).values_list("data", flat=True)[: limit + 1])
-    return _page(rows, limit, "id", _item)
+    items = models.Item.objects.filter(thread_id=thread_id, user_id=user_id)
+    return _keyset_page(items, "item_id", after or None, limit, order, _item)
 
 
 @in_database_thread
