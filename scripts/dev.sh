@@ -1,27 +1,34 @@
 #!/usr/bin/env bash
-# Run Merak for development: Django on :8000 and the Next.js chat page on :3000,
-# installing what they need and migrating first; Ctrl-C stops both.
-# SQLite and the offline planner unless .env says otherwise.
+# Run Merak for development: Django (daphne, `manage.py runserver`) and the Next.js chat
+# page (`next dev`), installing what they need and migrating first; Ctrl-C stops both.
+# SQLite and the offline planner unless .env says otherwise. Ports: CHATKIT_SERVER_PORT
+# (8000) and FRONTEND_PORT (3000), from the environment, else .env and frontend/.env.local.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh requirements.txt
 scripts/frontend_install.sh
 .venv/bin/python manage.py migrate --noinput
 
+# A setting from the environment, else its last line in `file` (KEY=value; quotes and spaces trimmed).
+from_env_file() {
+    local name="$1" file="$2"
+    if [ -z "${!name:-}" ] && [ -f "$file" ]; then
+        local value
+        value="$(sed -n "s/^[[:space:]]*\(export[[:space:]]\+\)\?$name[[:space:]]*=[[:space:]]*//p" "$file" | tail -n 1 | tr -d "\"'" | sed 's/[[:space:]]*$//')"
+        if [ -n "$value" ]; then export "$name=$value"; fi
+    fi
+    return 0
+}
+from_env_file CHATKIT_SERVER_PORT .env
+from_env_file FRONTEND_PORT frontend/.env.local
+from_env_file FRONTEND_PORT .env
 backend_port="${CHATKIT_SERVER_PORT:-8000}"
 frontend_port="${FRONTEND_PORT:-3000}"
-# A setting from .env (unless the environment has it), for the frontend to see what Django sees.
-share_from_env_file() {
-    if [ -z "${!1:-}" ] && [ -f .env ]; then
-        value="$(sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" .env | tail -n 1 | tr -d "\"'")"
-        if [ -n "$value" ]; then export "$1=$value"; fi
-    fi
-}
 # Both servers must agree on the server key, and the composer on Django's attachment limit.
-share_from_env_file MERAK_SERVER_API_KEY
-share_from_env_file MERAK_MAX_ATTACHMENT_BYTES
+from_env_file MERAK_SERVER_API_KEY .env
+from_env_file MERAK_MAX_ATTACHMENT_BYTES .env
 # Attachment upload and preview URLs on the frontend's origin, which relays them to Django.
-share_from_env_file MERAK_PUBLIC_URL
+from_env_file MERAK_PUBLIC_URL .env
 export MERAK_PUBLIC_URL="${MERAK_PUBLIC_URL:-http://127.0.0.1:$frontend_port/api}"
 
 set -m  # each server in its own process group, so stopping one stops its children too
@@ -39,6 +46,33 @@ stop() {
 trap 'stop; exit 130' INT TERM
 trap stop EXIT
 
+# The URLs once both answer (the first page request also has `next dev` compile the chat page).
+.venv/bin/python - "$backend_port" "$frontend_port" "$backend" "$frontend" <<'PY'
+import os, sys, time, urllib.error, urllib.request
+
+backend_port, frontend_port, *pids = sys.argv[1:]
+
+def answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=60).close()
+        return True
+    except urllib.error.HTTPError:
+        return True  # an answer all the same
+    except OSError:
+        return False
+
+for url in (f"http://127.0.0.1:{backend_port}/healthz", f"http://127.0.0.1:{frontend_port}/"):
+    deadline = time.monotonic() + 180
+    while not answers(url):
+        for pid in pids:
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                sys.exit(f"A server exited before answering at {url}.")
+        if time.monotonic() > deadline:
+            sys.exit(f"Nothing answered at {url} within 3 minutes.")
+        time.sleep(0.3)
+PY
 echo
 echo "Merak chat (frontend): http://127.0.0.1:$frontend_port"
 echo "Merak backend:         http://127.0.0.1:$backend_port/chatkit  (admin: /admin/, health: /healthz)"
