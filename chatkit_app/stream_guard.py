@@ -42,12 +42,16 @@ class StreamGuard:
         guard = cls(user_id, thread_id, await limits.take_stream_slot(user_id))
         try:
             if thread_id is not None and thread_locks.lockable(thread_id):
+                # Marked before the lease is asked for: a request cancelled meanwhile (its client
+                # hung up) cannot tell whether the lease was written, and giving back a lease it
+                # does not hold is a no-op.
+                guard._leased = True
                 if not await _acquire_lease(thread_id, user_id, guard.holder):
+                    guard._leased = False
                     raise ThreadBusy(
                         "A reply is already streaming into this thread; try again when it ends.",
                         headers={"Retry-After": "1"},
                     )
-                guard._leased = True
         except BaseException:
             await guard.release()
             raise
