@@ -5,7 +5,7 @@
   pypdf), framed so the model knows where it starts and ends. The offline
   planner reads it too, as context to the message (a booking confirmation's
   city and dates, say).
-- An image, for OpenAI's own models (`providers.sees_images()`): the image
+- An image, for a model that reads images (`Responder.reads_images()`): the image
   itself, when its bytes are a PNG, JPEG, GIF or WebP. Other servers may not
   read images, and the offline planner cannot.
 - Anything else, or a file never uploaded: a note with its name and type. A
@@ -24,8 +24,6 @@ from chatkit.types import Attachment
 from django.conf import settings
 from django.core.files.storage import default_storage
 from openai.types.responses import ResponseInputContentParam, ResponseInputImageParam, ResponseInputTextParam
-
-from agents_app.providers import sees_images
 
 from .attachments import RASTER_TYPES, raster_type, storage_path
 from .pdf_text import pdf_text
@@ -92,7 +90,8 @@ def _framed(name: str, mime_type: str, text: str) -> ResponseInputTextParam:
     return _text(f"[The user attached a file: {name} ({mime_type}). Its text follows.]\n{body}\n[End of {name}]")
 
 
-async def attachment_input(attachment: Attachment) -> ResponseInputContentParam:
+async def attachment_input(attachment: Attachment, *, send_images: bool) -> ResponseInputContentParam:
+    """What the model reads of `attachment`; an image as the image only with `send_images` (the model reads them)."""
     name, mime_type = attachment.name, attachment.mime_type
     note = _text(f"[The user attached a file: {name} ({mime_type})]")
     if _is_text(mime_type):
@@ -108,7 +107,7 @@ async def attachment_input(attachment: Attachment) -> ResponseInputContentParam:
         if text is None:
             return _text(f"[The user attached a file: {name} ({mime_type}). Its text could not be read.]")
         return _framed(name, mime_type, text)
-    if mime_type in IMAGE_TYPES and sees_images():
+    if mime_type in IMAGE_TYPES and send_images:
         data = await _read(attachment.id, MAX_IMAGE_BYTES + 1)
         image_type = raster_type(data) if data is not None and len(data) <= MAX_IMAGE_BYTES else None
         if data is None or image_type is None:  # a file never uploaded, too large, or no image at all

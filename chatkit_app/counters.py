@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from contextlib import suppress
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async

@@ -22,10 +22,8 @@ from chatkit.types import (
 )
 from openai.types.responses import EasyInputMessageParam, ResponseInputContentParam, ResponseInputTextParam
 
-from agents_app.tools import CLIENT_TOOL_NAMES
-from agents_app.widgets import widget_texts
-
 from .attachment_input import attachment_input
+from .responder import Responder
 
 # The most of a browser's client tool output (or of a tag's data) the model reads.
 MAX_CLIENT_OUTPUT_CHARS = 4000
@@ -51,19 +49,22 @@ class MerakItemConverter(ThreadItemConverter):
     states the facts their tasks found; hidden context stays a note from the user's side (the
     itinerary buttons' requests); client tool calls pair a call with the browser's output,
     and calls to client tools the agent does not have are left out. What the assistant said or
-    showed is plain text (`assistant_text_input`), readable by both OpenAI APIs.
+    showed is plain text (`assistant_text_input`), readable by both OpenAI APIs. Which client
+    tools the agent has, what it reads of a card and whether it reads images are the responder's.
     """
+
+    def __init__(self, responder: Responder) -> None:
+        self.responder = responder
 
     async def assistant_message_to_input(self, item: AssistantMessageItem) -> TResponseInputItem:
         # Parts joined as the SDK's Chat Completions converter joins an output message's parts.
         return assistant_text_input("\n".join(part.text for part in item.content))
 
     async def attachment_to_message_content(self, attachment: Attachment) -> ResponseInputContentParam:
-        return await attachment_input(attachment)
+        return await attachment_input(attachment, send_images=self.responder.reads_images())
 
     async def widget_to_input(self, item: WidgetItem) -> TResponseInputItem | list[TResponseInputItem] | None:
-        text = item.copy_text or " · ".join(widget_texts(item.widget))
-        return assistant_text_input(f"[Shown to the user as a card]\n{text}")
+        return assistant_text_input(f"[Shown to the user as a card]\n{self.responder.widget_as_text(item)}")
 
     async def hidden_context_to_input(
         self, item: HiddenContextItem
@@ -84,7 +85,7 @@ class MerakItemConverter(ThreadItemConverter):
     async def client_tool_call_to_input(
         self, item: ClientToolCallItem
     ) -> TResponseInputItem | list[TResponseInputItem] | None:
-        if item.name not in CLIENT_TOOL_NAMES:
+        if item.name not in self.responder.client_tools:
             return None
         output = json.dumps(item.output, ensure_ascii=False)
         if len(output) > MAX_CLIENT_OUTPUT_CHARS:

@@ -1,4 +1,4 @@
-"""`MerakChatKitServer`: the ChatKit protocol on our store, answered by the Trip Planner."""
+"""`MerakChatKitServer`: the ChatKit protocol on our store, answered by the responder's agent (`responder`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from agents import RunConfig, Runner
+from agents import Runner
 from chatkit.agents import AgentContext, stream_agent_response
 from chatkit.errors import CustomStreamError
 from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
@@ -37,19 +37,13 @@ from chatkit.types import (
     WidgetItem,
     is_streaming_req,
 )
-from django.conf import settings
 from pydantic import TypeAdapter
-
-from agents_app.actions import InvalidActionPayload, UnknownAction, itinerary_action_request
-from agents_app.planner import new_trip_planner
-from agents_app.providers import title_model
-from agents_app.titles import derived_title, model_title
-from agents_app.tools import CLIENT_TOOL_NAMES
 
 from .attachments import DjangoAttachmentStore
 from .context import RequestContext
 from .errors import InvalidRequest
 from .history import MerakItemConverter
+from .responder import ActionRefused, get_responder
 from .store import DjangoStore, get_store
 
 logger = logging.getLogger(__name__)
@@ -69,26 +63,14 @@ def _message_text(item: UserMessageItem) -> str:
     return "".join(part.text if part.type == "input_text" else f"@{part.text}" for part in item.content)
 
 
-def _start_writing_title(first_message: str) -> asyncio.Task[str] | None:
-    """With an OpenAI (or compatible) model, have it write the title alongside the answer, adding no wait.
-
-    None otherwise: the title is then derived from the message, without a model call.
-    """
-    model = title_model()
-    if model is None:
-        return None
-    return asyncio.create_task(model_title(first_message, model, tracing_disabled=not settings.OPENAI_API_KEY))
-
-
 class MerakChatKitServer(ChatKitServer[RequestContext]):
-    """Routes ChatKit requests to the store and streams the Trip Planner's replies."""
+    """Routes ChatKit requests to the store, and streams replies from the responder's agent."""
 
     store: DjangoStore
 
     def __init__(self) -> None:
         store = get_store()
         super().__init__(store=store, attachment_store=DjangoAttachmentStore(store))
-        self.converter = MerakItemConverter()
 
     async def process(self, request: str | bytes | bytearray, context: RequestContext):
         return await self.handle(self.parse(request), context)
@@ -167,22 +149,24 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
         # After the first exchange the thread gets a title; the SDK then saves the changed thread
         # and streams `thread.updated`.
         first_message = _message_text(input_user_message) if input_user_message and thread.title is None else None
-        writing = _start_writing_title(first_message) if first_message is not None else None
+        # Written alongside the answer (a model call, for some responders), so it adds no wait.
+        writing = asyncio.create_task(get_responder().title(first_message)) if first_message is not None else None
         # A new thread holds just this message: the run needs no read of it.
         history = [input_user_message] if context.new_thread_id == thread.id and input_user_message else None
         try:
-            async for event in self._run_planner(thread, context, newest_first=history):
+            async for event in self._run_agent(thread, context, newest_first=history):
                 yield event
-            if first_message is not None:
-                thread.title = await writing if writing is not None else derived_title(first_message)
+            if writing is not None:
+                thread.title = await writing
         finally:
             if writing is not None and not writing.done():
                 writing.cancel()
 
-    async def _run_planner(
+    async def _run_agent(
         self, thread: ThreadMetadata, context: RequestContext, newest_first: list[ThreadItem] | None = None
     ) -> AsyncIterator[ThreadStreamEvent]:
-        """One run of the Trip Planner on the thread so far (all of it when given), streamed as thread events."""
+        """One run of the responder's agent on the thread so far (all of it when given), streamed as thread events."""
+        responder = get_responder()
         agent_context = AgentContext(thread=thread, store=self.store, request_context=context)
         if newest_first is None:
             recent = await self.store.load_thread_items(thread.id, None, HISTORY_ITEMS, "desc", context)
@@ -190,14 +174,11 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
         else:
             complete = True
         items = list(reversed(newest_first))
-        if items and isinstance(items[-1], ClientToolCallItem) and items[-1].name not in CLIENT_TOOL_NAMES:
+        if items and isinstance(items[-1], ClientToolCallItem) and items[-1].name not in responder.client_tools:
             logger.warning("Output for unknown client tool %r in thread %s; ignored.", items[-1].name, thread.id)
-        history = await self.converter.to_agent_input(items)
+        history = await MerakItemConverter(responder).to_agent_input(items)
         result = Runner.run_streamed(
-            new_trip_planner(),
-            history,
-            context=agent_context,
-            run_config=RunConfig(tracing_disabled=not settings.OPENAI_API_KEY, workflow_name="Merak Trip Planner"),
+            responder.new_agent(), history, context=agent_context, run_config=responder.run_config()
         )
         # `stream_agent_response` reads the newest items again as it starts: it gets these.
         self.store.remember_newest_items(thread.id, newest_first, complete=complete, context=context)
@@ -216,15 +197,13 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
     async def action(
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
-        """An itinerary card's button: note the request for the agent, then let it re-plan."""
+        """A widget's action (an itinerary card's button): note the request for the agent, then let it answer."""
         try:
-            request = itinerary_action_request(action.type, action.payload)
-        except UnknownAction:
+            request = get_responder().action_note(action, sender)
+        except ActionRefused as refusal:
             # Raised inside the stream, so the client sees it as an error event.
-            raise CustomStreamError(f"Unknown action `{action.type}`.") from None
-        except InvalidActionPayload as error:
-            raise CustomStreamError(str(error)) from None
-        yield ProgressUpdateEvent(text=f"{request.progress}…", icon="suitcase")
+            raise CustomStreamError(str(refusal)) from None
+        yield ProgressUpdateEvent(text=request.progress, icon=request.icon)
         # Stored (the SDK saves done items) but never sent to the browser: the agent reads it as the request.
         yield ThreadItemDoneEvent(
             item=HiddenContextItem(
@@ -234,7 +213,7 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
                 content=request.note,
             )
         )
-        async for event in self._run_planner(thread, context):
+        async for event in self._run_agent(thread, context):
             yield event
 
     async def sync_action(

@@ -150,7 +150,10 @@ MERAK_RATE_LIMIT_REQUESTS = env.int("MERAK_RATE_LIMIT_REQUESTS", default=120)
 MERAK_RATE_LIMIT_WINDOW_SECONDS = env.int("MERAK_RATE_LIMIT_WINDOW_SECONDS", default=60)
 MERAK_MAX_OPEN_STREAMS_PER_USER = env.int("MERAK_MAX_OPEN_STREAMS_PER_USER", default=3)
 
-# --- Agent model ------------------------------------------------------------
+# --- Agent ------------------------------------------------------------------
+# The agent /chatkit serves: a dotted path to a `chatkit_app.responder.Responder` subclass.
+MERAK_RESPONDER = env("MERAK_RESPONDER", default="agents_app.responder.TripPlanner")
+# The Trip Planner's model.
 # No key: the deterministic offline planner. A key: the OpenAI model named by
 # MERAK_MODEL. OPENAI_BASE_URL points the same code at any compatible server.
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")

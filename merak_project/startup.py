@@ -27,9 +27,9 @@ def complete_models(*modules: ModuleType) -> None:
 def warm_up() -> None:
     """Build what the first request would otherwise pay for, then freeze the heap.
 
-    The URLconf and views, the ChatKit server, the agent, the city index
-    (about a second to build), locale data and the protocol's pydantic
-    models are made here rather than in the first users' requests. Objects
+    The URLconf and views, the ChatKit server, the responder's data (the
+    Trip Planner's city index takes about a second to build, its locale data)
+    and the protocol's pydantic models are made here rather than in the first users' requests. Objects
     alive now live for the whole process:
     `gc.freeze()` moves them out of the collector's reach, so full collections
     (which stall every open stream) only walk what requests allocate.
@@ -39,13 +39,12 @@ def warm_up() -> None:
     import openai.types.responses
     from django.urls import get_resolver
 
-    from agents_app import gazetteer, locales
+    from chatkit_app.responder import get_responder
     from chatkit_app.server import get_server
 
     get_resolver().url_patterns  # imports every view module
     get_server()
-    gazetteer.warm()
-    locales.locale_format("en")  # loads babel's locale data
+    get_responder().warm_up()
     complete_models(chatkit.types, chatkit.widgets, openai.types.responses)
     gc.collect()
     gc.freeze()

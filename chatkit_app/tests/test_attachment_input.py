@@ -9,6 +9,7 @@ from chatkit.types import FileAttachment, ImageAttachment
 
 from chatkit_app import attachment_input as module
 from chatkit_app.attachment_input import attachment_input
+from chatkit_app.responder import get_responder
 
 from .conftest import user_input
 from .files import GIF, pdf, png
@@ -20,6 +21,11 @@ Hotel Infante Sagres, Porto
 Check-in: 10 May 2027
 3 nights
 """
+
+
+async def as_the_server_reads(attachment):
+    """What the model is given for `attachment`, with images or not as the responder's model reads them."""
+    return await attachment_input(attachment, send_images=get_responder().reads_images())
 
 
 def file(attachment_id: str, name: str = "notes.txt", mime_type: str = "text/plain") -> FileAttachment:
@@ -50,7 +56,7 @@ async def test_what_the_user_types_outweighs_the_attachment(chatkit, attach):
 async def test_a_text_file_is_read_whole_and_framed(attach):
     attachment_id = (await attach("plan.md", "text/markdown", "# Día 1\nAlfama\n".encode()))["id"]
 
-    part = await attachment_input(file(attachment_id, "plan.md", "text/markdown"))
+    part = await as_the_server_reads(file(attachment_id, "plan.md", "text/markdown"))
 
     assert part["type"] == "input_text"
     assert part["text"] == (
@@ -62,7 +68,7 @@ async def test_the_planner_reads_a_pdf_booking(chatkit, attach):
     document = pdf("Booking confirmation", "Hotel in Porto", "10 May 2027, 3 nights")
     booking = (await attach("booking.pdf", "application/pdf", document))["id"]
 
-    part = await attachment_input(file(booking, "booking.pdf", "application/pdf"))
+    part = await as_the_server_reads(file(booking, "booking.pdf", "application/pdf"))
     reply = await chatkit({"type": "threads.create", "params": {"input": user_input("Plan this trip", [booking])}})
 
     assert part["text"].startswith("[The user attached a file: booking.pdf (application/pdf). Its text follows.]\n")
@@ -82,7 +88,7 @@ async def test_a_pdf_is_parsed_once_however_many_turns_read_it(attach, monkeypat
     attachment_id = (await attach("booking.pdf", "application/pdf", pdf("Hotel in Porto")))["id"]
     attachment = file(attachment_id, "booking.pdf", "application/pdf")
 
-    first, second = await attachment_input(attachment), await attachment_input(attachment)
+    first, second = await as_the_server_reads(attachment), await as_the_server_reads(attachment)
 
     assert first == second and "Hotel in Porto" in first["text"]
     assert len(parsed) == 1
@@ -92,7 +98,7 @@ async def test_a_long_text_file_is_cut_and_says_so(attach, monkeypatch):
     monkeypatch.setattr(module, "MAX_TEXT_CHARS", 10)
     attachment_id = (await attach("long.csv", "text/csv", b"a,b\n" * 100))["id"]
 
-    part = await attachment_input(file(attachment_id, "long.csv", "text/csv"))
+    part = await as_the_server_reads(file(attachment_id, "long.csv", "text/csv"))
 
     assert "a,b\na,b\na,\n[The rest of long.csv is left out: it is too long.]" in part["text"]
 
@@ -101,9 +107,9 @@ async def test_a_file_never_uploaded_is_a_note_and_an_unreadable_pdf_a_note_sayi
     missing = (await attach("later.txt", "text/plain", None))["id"]
     damaged = (await attach("ticket.pdf", "application/pdf", b"%PDF-1.7 ..."))["id"]
 
-    note = (await attachment_input(file(missing, "later.txt")))["text"]
+    note = (await as_the_server_reads(file(missing, "later.txt")))["text"]
     assert note == "[The user attached a file: later.txt (text/plain)]"
-    assert (await attachment_input(file(damaged, "ticket.pdf", "application/pdf")))["text"] == (
+    assert (await as_the_server_reads(file(damaged, "ticket.pdf", "application/pdf")))["text"] == (
         "[The user attached a file: ticket.pdf (application/pdf). Its text could not be read.]"
     )
 
@@ -116,7 +122,7 @@ async def test_openai_models_see_an_image(attach, settings):
     settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL = "sk-test", ""
     attachment_id = (await attach("map.png", "image/png", png()))["id"]
 
-    part = await attachment_input(image(attachment_id))
+    part = await as_the_server_reads(image(attachment_id))
 
     url = f"data:image/png;base64,{base64.b64encode(png()).decode()}"
     assert part == {"type": "input_image", "image_url": url, "detail": "auto"}
@@ -127,8 +133,8 @@ async def test_a_model_is_shown_an_image_as_what_its_bytes_are_and_never_what_is
     gif = (await attach("map.png", "image/png", GIF))["id"]
     svg = (await attach("map.png", "image/png", b"<svg xmlns='http://www.w3.org/2000/svg'/>"))["id"]
 
-    assert (await attachment_input(image(gif)))["image_url"].startswith("data:image/gif;base64,")
-    assert (await attachment_input(image(svg))) == {
+    assert (await as_the_server_reads(image(gif)))["image_url"].startswith("data:image/gif;base64,")
+    assert (await as_the_server_reads(image(svg))) == {
         "type": "input_text",
         "text": "[The user attached a file: map.png (image/png)]",
     }
@@ -139,7 +145,7 @@ async def test_the_offline_planner_and_other_servers_get_a_note_for_an_image(att
     settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL = api_key, base_url
     attachment_id = (await attach("map.png", "image/png", png()))["id"]
 
-    part = await attachment_input(image(attachment_id))
+    part = await as_the_server_reads(image(attachment_id))
 
     assert part == {"type": "input_text", "text": "[The user attached a file: map.png (image/png)]"}
 
@@ -149,4 +155,4 @@ async def test_an_image_too_large_for_the_model_is_a_note(attach, settings, monk
     monkeypatch.setattr(module, "MAX_IMAGE_BYTES", len(png()) - 1)
     attachment_id = (await attach("map.png", "image/png", png()))["id"]
 
-    assert (await attachment_input(image(attachment_id)))["type"] == "input_text"
+    assert (await as_the_server_reads(image(attachment_id)))["type"] == "input_text"

@@ -39,6 +39,7 @@ from agents_app.conversation import read_conversation
 from chatkit_app import models
 from chatkit_app.attachments import storage_path
 from chatkit_app.history import MAX_CLIENT_OUTPUT_CHARS, MerakItemConverter
+from chatkit_app.responder import get_responder
 
 from .conftest import proxy_headers, user_input
 from .test_attachment_input import pdf
@@ -143,7 +144,7 @@ async def test_cards_become_what_the_assistant_showed_and_workflows_are_left_out
         ),
     ]
 
-    model_input = await MerakItemConverter().to_agent_input(items)
+    model_input = await MerakItemConverter(get_responder()).to_agent_input(items)
     # The Chat Completions model's messages: "Unknown content" while assistant text was `output_text` parts.
     messages = Converter.items_to_messages(model_input)
 
@@ -160,7 +161,7 @@ async def test_cards_become_what_the_assistant_showed_and_workflows_are_left_out
 async def test_hidden_context_is_read_as_the_users_request():
     note = HiddenContextItem(id="h", thread_id="thr", created_at=NOW, content="New plan: 4 days in Lisbon.")
 
-    model_input = await MerakItemConverter().to_agent_input([_user("3 days in Lisbon"), note])
+    model_input = await MerakItemConverter(get_responder()).to_agent_input([_user("3 days in Lisbon"), note])
 
     assert model_input[-1]["role"] == "user" and "<HiddenContext>\nNew plan: 4 days in Lisbon.\n</HiddenContext>" in (
         model_input[-1]["content"][0]["text"]
@@ -174,7 +175,7 @@ async def test_client_tool_calls_pair_call_and_output_and_unknown_ones_are_left_
             name=name, arguments={"city": "Lisbon"}, output=output,
         )
 
-    converter = MerakItemConverter()
+    converter = MerakItemConverter(get_responder())
     known = await converter.to_agent_input([call("open_map", {"opened": True})])
     unknown = await converter.to_agent_input([call("save_trip", {"saved": True})])
     pending = await converter.to_agent_input([call("open_map", None, status="pending")])
@@ -246,7 +247,7 @@ async def test_every_kind_of_item_is_input_both_openai_apis_accept(every_kind_of
     if sees_images:
         settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL = "sk-test", ""
 
-    model_input = await MerakItemConverter().to_agent_input(every_kind_of_item)
+    model_input = await MerakItemConverter(get_responder()).to_agent_input(every_kind_of_item)
 
     RESPONSES_INPUT.validate_python(model_input)  # the Responses API's input types
     messages = Converter.items_to_messages(model_input)  # raised "Unknown content" for assistant text
@@ -275,7 +276,7 @@ def _as_sdk_base_shaped(model_input: list) -> list:
 
 
 async def test_the_offline_planner_reads_every_kind_of_item_as_before(every_kind_of_item):
-    model_input = await MerakItemConverter().to_agent_input(every_kind_of_item)
+    model_input = await MerakItemConverter(get_responder()).to_agent_input(every_kind_of_item)
 
     conversation = read_conversation(model_input)
 

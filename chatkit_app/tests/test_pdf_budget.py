@@ -65,8 +65,8 @@ async def test_a_pdf_past_its_cpu_budget_is_stopped_once_and_the_model_told_it_c
     hostile = as_file(await attach("hostile.pdf", "application/pdf", pdf_of_many_operators(megabytes=4)))
     peak_before = peak_rss_mb()
 
-    first = await reader.attachment_input(hostile)
-    again = await reader.attachment_input(hostile)
+    first = await reader.attachment_input(hostile, send_images=False)
+    again = await reader.attachment_input(hostile, send_images=False)
 
     assert first == again == {"type": "input_text", "text": UNREAD}
     assert len(spawned) == 1, "a version found unreadable is not read again"
@@ -79,7 +79,7 @@ async def test_a_pdf_past_its_memory_budget_is_stopped(attach, monkeypatch, spaw
     monkeypatch.setattr(pdf_text, "MEMORY_BYTES", 96 * 1024 * 1024)  # ~45 MB above what the reader needs to start
     hostile = as_file(await attach("hostile.pdf", "application/pdf", pdf_of_many_operators(megabytes=10, pages=1)))
 
-    part = await reader.attachment_input(hostile)
+    part = await reader.attachment_input(hostile, send_images=False)
 
     assert part == {"type": "input_text", "text": UNREAD}
     assert "needed over 100663296 bytes" in caplog.text, "stopped by its memory limit, before its CPU limit"
@@ -90,7 +90,7 @@ async def test_a_parse_past_its_wall_clock_budget_is_killed(attach, monkeypatch,
     monkeypatch.setattr(pdf_text, "WALL_SECONDS", 0.01)  # less than a reader takes to start
     booking = as_file(await attach("hostile.pdf", "application/pdf", pdf("Hotel in Porto")))
 
-    part = await reader.attachment_input(booking)
+    part = await reader.attachment_input(booking, send_images=False)
 
     assert part == {"type": "input_text", "text": UNREAD}
     assert not alive(spawned[0]), "killed, and waited for"
@@ -99,7 +99,7 @@ async def test_a_parse_past_its_wall_clock_budget_is_killed(attach, monkeypatch,
 
 async def test_a_reader_is_killed_when_its_request_goes_away(attach, spawned):
     hostile = as_file(await attach("hostile.pdf", "application/pdf", pdf_of_many_operators(megabytes=4)))
-    reading = asyncio.create_task(reader.attachment_input(hostile))
+    reading = asyncio.create_task(reader.attachment_input(hostile, send_images=False))
     while not spawned:
         await asyncio.sleep(0.01)
 
@@ -126,7 +126,7 @@ async def test_a_worker_runs_at_most_max_concurrent_readers_at_once(attach, monk
     data = pdf_of_many_operators(megabytes=1, pages=1)  # ~0.6 s each
     pdfs = [as_file(await attach(f"hostile{n}.pdf", "application/pdf", data)) for n in range(3)]
 
-    await asyncio.gather(*(reader.attachment_input(document) for document in pdfs))
+    await asyncio.gather(*(reader.attachment_input(document, send_images=False) for document in pdfs))
 
     assert others_alive_at_each_start == [0, 0, 0]
 
@@ -146,7 +146,7 @@ async def test_the_reader_gets_no_secrets_and_runs_below_the_workers_priority(at
         return child
 
     monkeypatch.setattr(pdf_text.asyncio, "create_subprocess_exec", inspecting)
-    await reader.attachment_input(as_file(await attach("booking.pdf", "application/pdf", pdf("Porto"))))
+    await reader.attachment_input(as_file(await attach("booking.pdf", "application/pdf", pdf("Porto"))), send_images=False)
 
     assert seen["environ"] == b""
     assert seen["nice"] >= os.nice(0) + 10

@@ -65,7 +65,7 @@ async def test_later_messages_and_renamed_threads_keep_their_title(create_thread
 
 
 async def test_with_a_real_model_a_model_call_writes_the_title(create_thread, monkeypatch):
-    monkeypatch.setattr("chatkit_app.server.title_model", lambda: TitleWriterModel())
+    monkeypatch.setattr("agents_app.responder.title_model", lambda: TitleWriterModel())
     TitleWriterModel.prompts.clear()
 
     thread_id, reply = await create_thread("4 days in Lisbon from 2027-03-12")

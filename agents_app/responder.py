@@ -1,0 +1,60 @@
+"""The Trip Planner as the ChatKit server serves it (`MERAK_RESPONDER = "agents_app.responder.TripPlanner"`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents import Agent, RunConfig
+from chatkit.agents import AgentContext
+from chatkit.types import Action, WidgetItem
+from django.conf import settings
+
+from agents_app import gazetteer, locales
+from agents_app.actions import InvalidActionPayload, UnknownAction, itinerary_action_request
+from agents_app.planner import AGENT_NAME, new_trip_planner
+from agents_app.providers import sees_images, title_model
+from agents_app.titles import derived_title, model_title
+from agents_app.tools import CLIENT_TOOL_NAMES
+from agents_app.widgets import widget_texts
+from chatkit_app.responder import ActionNote, ActionRefused, Responder
+
+
+class TripPlanner(Responder):
+    """Plans city trips day by day: facts from offline data, an itinerary card, a map in the browser."""
+
+    client_tools = CLIENT_TOOL_NAMES
+
+    def new_agent(self) -> Agent[AgentContext[Any]]:
+        return new_trip_planner()
+
+    def run_config(self) -> RunConfig:
+        # Traces go to OpenAI only with an OpenAI key (`providers.configure_tracing`).
+        return RunConfig(tracing_disabled=not settings.OPENAI_API_KEY, workflow_name=AGENT_NAME)
+
+    def reads_images(self) -> bool:
+        return sees_images()
+
+    def widget_as_text(self, item: WidgetItem) -> str:
+        # What the card showed, in reading order, rather than its JSON.
+        return item.copy_text or " · ".join(widget_texts(item.widget))
+
+    async def title(self, first_message: str) -> str:
+        """Written by the configured OpenAI (or compatible) model; without one, derived from the message."""
+        model = title_model()
+        if model is None:
+            return derived_title(first_message)
+        return await model_title(first_message, model, tracing_disabled=not settings.OPENAI_API_KEY)
+
+    def action_note(self, action: Action[str, Any], sender: WidgetItem | None) -> ActionNote:
+        """An itinerary card's button: re-plan from the plan the card shows."""
+        try:
+            request = itinerary_action_request(action.type, action.payload)
+        except UnknownAction:
+            raise ActionRefused(f"Unknown action `{action.type}`.") from None
+        except InvalidActionPayload as error:
+            raise ActionRefused(str(error)) from None
+        return ActionNote(progress=f"{request.progress}…", note=request.note, icon="suitcase")
+
+    def warm_up(self) -> None:
+        gazetteer.warm()  # the city index: about a second to build
+        locales.locale_format("en")  # babel's locale data

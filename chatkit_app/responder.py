@@ -1,0 +1,91 @@
+"""The agent behind the ChatKit server, as the server sees it: a `Responder`, named by `MERAK_RESPONDER`.
+
+The server knows how to run an openai-agents agent on a thread and stream its
+reply as ChatKit events; which agent, and what goes with it (its browser-side
+tools, what the model reads of a card it showed, thread titles, what a widget's
+button asks for), is the responder's. Serving another agent is adding an app
+with a `Responder` subclass and pointing the setting at it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from agents import Agent, RunConfig
+from chatkit.agents import AgentContext
+from chatkit.icons import IconName
+from chatkit.types import Action, WidgetItem
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+
+class ActionRefused(Exception):
+    """A widget action the responder will not act on; its message is shown to the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionNote:
+    """What a widget action asks for: a progress line for the user, and a note the agent reads as the request."""
+
+    progress: str
+    note: str
+    icon: IconName = "sparkle"
+
+
+class Responder(ABC):
+    """The agent a `MerakChatKitServer` serves, and what the server asks of it."""
+
+    #: Tools the agent hands to the browser (ChatKit client tools); calls to others are left out of its history.
+    client_tools: frozenset[str] = frozenset()
+
+    @abstractmethod
+    def new_agent(self) -> Agent[AgentContext[Any]]:
+        """A fresh agent for one run (openai-agents keeps per-agent state: never share one between runs)."""
+
+    def run_config(self) -> RunConfig:
+        return RunConfig(tracing_disabled=True)
+
+    def reads_images(self) -> bool:
+        """Whether the model reads images attached to messages (else it gets a note naming them)."""
+        return False
+
+    def widget_as_text(self, item: WidgetItem) -> str:
+        """What the model reads of a widget the assistant showed."""
+        return item.copy_text or item.widget.model_dump_json(exclude_unset=True, exclude_none=True)
+
+    async def title(self, first_message: str) -> str | None:
+        """A title for a thread that starts with `first_message`, written alongside the first reply; None: none."""
+        return None
+
+    def action_note(self, action: Action[str, Any], sender: WidgetItem | None) -> ActionNote:
+        """What a widget's action asks the agent to do; `ActionRefused` when it is not one to act on."""
+        raise ActionRefused(f"Unknown action `{action.type}`.")
+
+    def warm_up(self) -> None:
+        """Build, before the first request, what the agent's first run would otherwise pay for."""
+
+
+@cache
+def get_responder() -> Responder:
+    """The process's responder, built from `MERAK_RESPONDER` (a dotted path to a `Responder` subclass)."""
+    path = settings.MERAK_RESPONDER
+    try:
+        responder_class = import_string(path)
+    except ImportError as error:
+        raise ImproperlyConfigured(f"MERAK_RESPONDER={path!r} cannot be imported: {error}") from error
+    if not (isinstance(responder_class, type) and issubclass(responder_class, Responder)):
+        raise ImproperlyConfigured(f"MERAK_RESPONDER={path!r} is not a subclass of chatkit_app Responder.")
+    return responder_class()
+
+
+def _forget_responder(setting: str, **kwargs: Any) -> None:
+    if setting == "MERAK_RESPONDER":
+        get_responder.cache_clear()
+
+
+setting_changed.connect(_forget_responder)
