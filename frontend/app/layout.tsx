@@ -16,6 +16,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <head>
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: only our constants (designTokens.ts), no input. */}
         <style id="merak-tokens" dangerouslySetInnerHTML={{ __html: tokensCss() }} />
       </head>
       <body>{children}</body>

@@ -16,8 +16,10 @@ export function ChatPage({ domainKey, scriptUrl, maxAttachmentBytes }: ChatPageP
     return (
       <Notice title="The chat could not be loaded">
         Merak&apos;s chat window is OpenAI&apos;s ChatKit component, loaded from <code>{scriptUrl}</code>, and this
-        browser could not load it: it may be offline, or an extension or network policy may block that address.
-        Check the connection, then <a href="">reload the page</a>.
+        browser could not load it: it may be offline, or an extension or network policy may block that address. Check
+        the connection, then{" "}
+        {/* biome-ignore lint/a11y/useValidAnchor: "" is this page's address: the link reloads it, scripts or not. */}
+        <a href="">reload the page</a>.
       </Notice>
     );
   }

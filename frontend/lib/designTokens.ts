@@ -5,11 +5,18 @@
  */
 import type { ColorScheme, ThemeOption } from "@openai/chatkit";
 
-type Palette = { background: string; surface: string; foreground: string; muted: string; accent: string; border: string };
+type Palette = {
+  background: string;
+  surface: string;
+  foreground: string;
+  muted: string;
+  accent: string;
+  border: string;
+};
 
 export const tokens = {
   fontFamily: 'ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
-  fontFamilyMono: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
+  fontFamilyMono: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
   baseSize: 16,
   radius: "round",
   /** Warm sand greys, hue in degrees, for ChatKit's grayscale palette. */

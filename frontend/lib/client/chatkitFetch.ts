@@ -4,9 +4,13 @@ import type { TokenSource } from "./tokenSource";
 export function chatKitFetch(tokens: TokenSource, fetchImpl: typeof fetch = (...args) => fetch(...args)): typeof fetch {
   const send = (input: RequestInfo | URL, init: RequestInit | undefined, token: string): Promise<Response> => {
     const headers = new Headers(input instanceof Request ? input.headers : undefined);
-    new Headers(init?.headers).forEach((value, name) => headers.set(name, value));
+    for (const [name, value] of new Headers(init?.headers)) headers.set(name, value);
     headers.set("Authorization", `Bearer ${token}`);
-    return fetchImpl(input instanceof Request ? input.clone() : input, { ...init, headers, credentials: "same-origin" });
+    return fetchImpl(input instanceof Request ? input.clone() : input, {
+      ...init,
+      headers,
+      credentials: "same-origin",
+    });
   };
 
   return async (input, init) => {

@@ -40,7 +40,10 @@ function openMap(params: Record<string, unknown>): Output {
 
 export const CLIENT_TOOLS: Record<string, Handler> = { open_map: openMap };
 
-export async function handleClientTool(call: ClientToolCall, tools: Record<string, Handler> = CLIENT_TOOLS): Promise<Output> {
+export async function handleClientTool(
+  call: ClientToolCall,
+  tools: Record<string, Handler> = CLIENT_TOOLS,
+): Promise<Output> {
   const handler = Object.hasOwn(tools, call.name) ? tools[call.name] : undefined;
   if (!handler) {
     console.warn(`[merak] the agent called an unknown client tool "${call.name}"`, call.params);

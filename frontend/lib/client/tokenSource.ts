@@ -40,7 +40,10 @@ export class TokenSource {
     const pending = this.token;
     // Several requests failing with the same token must not rotate it several times.
     if (pending && stale !== undefined) {
-      return pending.then((current) => (current === stale ? this.rotate(pending) : current), () => this.rotate(pending));
+      return pending.then(
+        (current) => (current === stale ? this.rotate(pending) : current),
+        () => this.rotate(pending),
+      );
     }
     return this.rotate(pending);
   }
@@ -57,11 +60,17 @@ export class TokenSource {
 
   private async request(kind: "start" | "refresh"): Promise<string> {
     const response = await this.fetchImpl(`${this.base}/${kind}`, { method: "POST", credentials: "same-origin" });
-    const payload = (await response.json().catch(() => null)) as (TokenAnswer & { error?: { code: string; message: string } }) | null;
+    const payload = (await response.json().catch(() => null)) as
+      | (TokenAnswer & { error?: { code: string; message: string } })
+      | null;
     if (!response.ok || !payload?.token) {
       this.token = null; // the next get() tries again
       const error = payload?.error;
-      throw new TokenError(error?.message ?? `/${kind} answered ${response.status}`, response.status, error?.code ?? "token_failed");
+      throw new TokenError(
+        error?.message ?? `/${kind} answered ${response.status}`,
+        response.status,
+        error?.code ?? "token_failed",
+      );
     }
     this.schedule(Date.parse(payload.expires_at));
     return payload.token;

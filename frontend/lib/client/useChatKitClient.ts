@@ -17,6 +17,7 @@ import { TokenSource } from "./tokenSource";
 import { useColorScheme } from "./useColorScheme";
 
 export const API_URL = "/api/chatkit";
+// biome-ignore lint/style/noProcessEnv: NODE_ENV is no setting: Next makes it a constant at build time.
 const DEV = process.env.NODE_ENV !== "production";
 
 export type Connection = { state: "connecting" } | { state: "ready" } | { state: "failed"; message: string };
@@ -25,9 +26,21 @@ export const START_SCREEN: NonNullable<ChatKitOptions["startScreen"]> = {
   greeting: "Where to next?",
   prompts: [
     { label: "4 days in Lisbon", prompt: "Plan 4 days in Lisbon from 12 March", icon: "map-pin" },
-    { label: "A long weekend in Kyoto", prompt: "A long weekend in Kyoto next month: what should I see each day?", icon: "calendar" },
-    { label: "Holidays on my dates", prompt: "Are there public holidays in Mexico City between 1 and 7 May?", icon: "globe" },
-    { label: "Daylight in Reykjavik", prompt: "How much daylight will I get in Reykjavik in late December?", icon: "compass" },
+    {
+      label: "A long weekend in Kyoto",
+      prompt: "A long weekend in Kyoto next month: what should I see each day?",
+      icon: "calendar",
+    },
+    {
+      label: "Holidays on my dates",
+      prompt: "Are there public holidays in Mexico City between 1 and 7 May?",
+      icon: "globe",
+    },
+    {
+      label: "Daylight in Reykjavik",
+      prompt: "How much daylight will I get in Reykjavik in late December?",
+      icon: "compass",
+    },
   ],
 };
 export const COMPOSER_PLACEHOLDER = "Where would you like to go, and when?";
@@ -61,6 +74,7 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
   const [attempt, setAttempt] = useState(0);
   const colorScheme = useColorScheme();
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies(attempt): retry() bumps `attempt` to run this effect again.
   useEffect(() => {
     let active = true;
     setConnection({ state: "connecting" });
@@ -72,7 +86,9 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
       },
       (error: Error) => active && setConnection({ state: "failed", message: error.message }),
     );
-    return () => void (active = false);
+    return () => {
+      active = false;
+    };
   }, [tokens, attempt]);
   useEffect(() => () => tokens.dispose(), [tokens]);
 

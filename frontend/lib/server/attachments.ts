@@ -17,6 +17,8 @@
  * scripts (`Content-Security-Policy: default-src 'none'; sandbox`) and type
  * sniffing (`X-Content-Type-Options: nosniff`).
  */
+import "server-only";
+
 import { pageConfig, serverConfig } from "./config";
 import { ApiError, errorResponse, jsonErrors } from "./errors";
 import { pickHeaders, relay } from "./proxy";
@@ -26,7 +28,14 @@ import { fetchUpstream } from "./upstream";
 const MULTIPART_ENVELOPE_BYTES = 64 * 1024;
 // Django's signed token: the attachment id, a timestamp and a signature, joined by colons.
 const SIGNED = /^[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,20}:[A-Za-z0-9_-]{1,100}$/;
-const FILE_HEADERS = ["content-type", "content-length", "content-disposition", "cache-control", "last-modified", "x-request-id"];
+const FILE_HEADERS = [
+  "content-type",
+  "content-length",
+  "content-disposition",
+  "cache-control",
+  "last-modified",
+  "x-request-id",
+];
 /** The only types a file is shown inline as (Django decides by the file's bytes). */
 const RASTER_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 const LOCKED_DOWN: Record<string, string> = {
@@ -42,7 +51,9 @@ const CORS_HEADERS: Record<string, string> = {
 };
 
 function attachmentUrl(token: string, upload: boolean): string {
-  if (!SIGNED.test(token)) throw new ApiError(404, "not_found", "Attachment not found (the link is invalid or has expired).");
+  if (!SIGNED.test(token)) {
+    throw new ApiError(404, "not_found", "Attachment not found (the link is invalid or has expired).");
+  }
   return `${serverConfig().backendUrl}/chatkit/attachments/${token}${upload ? "/upload" : ""}`;
 }
 
@@ -102,7 +113,8 @@ export async function relayFile(request: Request, token: string): Promise<Respon
 function fileHeaders(upstream: Response): Headers {
   const headers = pickHeaders(upstream.headers, FILE_HEADERS);
   for (const [name, value] of Object.entries(LOCKED_DOWN)) headers.set(name, value);
-  const type = (headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const [essence = ""] = (headers.get("content-type") ?? "").split(";"); // the type without its parameters
+  const type = essence.trim().toLowerCase();
   if (upstream.ok && !RASTER_TYPES.has(type)) {
     headers.set("content-type", "application/octet-stream");
     // Django's file name kept, the disposition type made `attachment`.

@@ -1,4 +1,6 @@
 /** Django's client-token endpoints, called server to server. */
+import "server-only";
+
 import type { ServerConfig } from "./config";
 import { ApiError } from "./errors";
 import { fetchUpstream } from "./upstream";
@@ -22,7 +24,11 @@ export function refreshToken(config: ServerConfig, secret: string): Promise<Clie
 async function tokenCall(config: ServerConfig, path: string, body: object): Promise<ClientSecret> {
   const response = await fetchUpstream(`${config.backendUrl}${path}`, {
     method: "POST",
-    headers: { Authorization: `Bearer ${config.serverApiKey}`, "Content-Type": "application/json", Accept: "application/json" },
+    headers: {
+      Authorization: `Bearer ${config.serverApiKey}`,
+      "Content-Type": "application/json",
+      Accept: "application/json",
+    },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });
@@ -32,7 +38,11 @@ async function tokenCall(config: ServerConfig, path: string, body: object): Prom
   // Django answers Unix seconds (as OpenAI's ChatKit sessions do); an ISO date is read too.
   const expiresAt = typeof expires === "number" ? expires * 1000 : Date.parse(String(expires));
   if (typeof secret !== "string" || !secret || Number.isNaN(expiresAt)) {
-    throw new ApiError(502, "backend_bad_response", `The Merak backend's ${path} answer has no client_secret/expires_at.`);
+    throw new ApiError(
+      502,
+      "backend_bad_response",
+      `The Merak backend's ${path} answer has no client_secret/expires_at.`,
+    );
   }
   return { secret, expiresAt };
 }

@@ -3,6 +3,7 @@
  * `next start` see the values of the process, never values baked into a build).
  * Nothing here may reach the browser: no `NEXT_PUBLIC_` names.
  */
+import "server-only";
 
 /** The development default of Django's `MERAK_SERVER_API_KEY` (used when `NODE_ENV` is not production). */
 export const DEV_SERVER_API_KEY = "merak-dev-server-key";

@@ -1,4 +1,6 @@
 /** JSON errors in the backend's shape, `{"error": {"code", "message"}}`, for every `/api/chatkit` route. */
+import "server-only";
+
 import { ConfigError } from "./config";
 
 export class ApiError extends Error {

@@ -3,7 +3,9 @@
  * browser's client secret, and Django's answer back chunk for chunk, so each
  * Server-Sent Event reaches the browser the moment Django sends it.
  */
-import { serverConfig, type ServerConfig } from "./config";
+import "server-only";
+
+import { type ServerConfig, serverConfig } from "./config";
 import { ApiError, errorResponse } from "./errors";
 import { handleMatches, readSession, readUid, type Session } from "./session";
 import { fetchUpstream } from "./upstream";

@@ -6,6 +6,8 @@
  * Nothing lives in process memory, so any number of Next.js instances behind a
  * load balancer serve the same browser.
  */
+import "server-only";
+
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 
 import type { ServerConfig } from "./config";
@@ -99,7 +101,12 @@ function cookie(name: string, value: string, { maxAge, path, sameSite, secure }:
 }
 
 export function uidCookie(config: ServerConfig, request: Request, uid: string): string {
-  return cookie(UID_COOKIE, uid, { maxAge: UID_MAX_AGE_S, path: "/", sameSite: "Lax", secure: isSecure(config, request) });
+  return cookie(UID_COOKIE, uid, {
+    maxAge: UID_MAX_AGE_S,
+    path: "/",
+    sameSite: "Lax",
+    secure: isSecure(config, request),
+  });
 }
 
 /** The sealed session, sent back only to the `/api/chatkit` routes, kept until the secret lapses. */

@@ -3,6 +3,8 @@
  * handle, getting or rotating the Django client secret behind it. The secret
  * stays in the sealed cookie; the browser only learns the handle and the expiry.
  */
+import "server-only";
+
 import { refreshToken, startToken } from "./backend";
 import { type ServerConfig, serverConfig } from "./config";
 import { ApiError } from "./errors";

@@ -3,6 +3,8 @@
  * failed (nothing was received, so nothing was processed), mapped to 502/504
  * `ApiError`s when they fail for good.
  */
+import "server-only";
+
 import { ApiError } from "./errors";
 
 /** Waits before the 2nd, 3rd... attempt. */
@@ -39,14 +41,25 @@ export const isConnectionError = (error: unknown): boolean => CONNECTION_ERRORS.
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 
 /**
  * `fetch` with retries on connection failures. Any other failure becomes an
  * `ApiError` (502/504), except the caller's own abort, which is rethrown.
  */
-export async function fetchUpstream(url: string, init: RequestInit, delays: number[] = RETRY_DELAYS_MS): Promise<Response> {
+export async function fetchUpstream(
+  url: string,
+  init: RequestInit,
+  delays: number[] = RETRY_DELAYS_MS,
+): Promise<Response> {
   const signal = init.signal ?? undefined;
   for (let attempt = 0; ; attempt++) {
     try {

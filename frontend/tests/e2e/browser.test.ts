@@ -10,8 +10,8 @@ import { after, before, test } from "node:test";
 
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
-import { DEFAULT_SCRIPT_URL } from "../../lib/server/config";
 import { THREAD_KEY } from "../../lib/client/threadStorage";
+import { DEFAULT_SCRIPT_URL } from "../../lib/server/config";
 import { type Stack, startStack } from "../support/stack";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -43,7 +43,10 @@ after(async () => {
 });
 
 /** A browser profile whose only ways out are our loopback servers; the CDN and the map site are stubbed (or refused). */
-async function newContext(cdn: "stand-in" | "unreachable", colorScheme: "light" | "dark" = "light"): Promise<BrowserContext> {
+async function newContext(
+  cdn: "stand-in" | "unreachable",
+  colorScheme: "light" | "dark" = "light",
+): Promise<BrowserContext> {
   const context = await browser.newContext({ colorScheme });
   await context.route("**/*", (route) => {
     const url = route.request().url();
@@ -86,7 +89,12 @@ test("the page gets a token, configures ChatKit with the proxy, and the streamed
   const { calls, errors } = await recorded(page);
   assert.deepEqual(errors, []);
   const options = calls[0];
-  assert.deepEqual(options.api, { url: "/api/chatkit", domainKey: DOMAIN_KEY, fetch: "[function]", uploadStrategy: { type: "two_phase" } });
+  assert.deepEqual(options.api, {
+    url: "/api/chatkit",
+    domainKey: DOMAIN_KEY,
+    fetch: "[function]",
+    uploadStrategy: { type: "two_phase" },
+  });
   assert.equal(options.composer.attachments.enabled, true);
   assert.equal(options.composer.attachments.maxSize, 10_000_000, "Django's default MERAK_MAX_ATTACHMENT_BYTES");
   assert.deepEqual(options.composer.attachments.accept["application/pdf"], [".pdf"]);
@@ -121,14 +129,22 @@ test("from the page, an image is registered with ChatKit's fetch, uploaded to it
     const png = Uint8Array.from(atob(pngBase64), (c) => c.charCodeAt(0));
     const { api } = (window as any).__chatkit.options;
     const params = { name: "dot.png", size: png.byteLength, mime_type: "image/png" };
-    const created = await api.fetch(api.url, { method: "POST", body: JSON.stringify({ type: "attachments.create", params }) });
+    const created = await api.fetch(api.url, {
+      method: "POST",
+      body: JSON.stringify({ type: "attachments.create", params }),
+    });
     const attachment = await created.json();
     const form = new FormData();
     form.append("file", new Blob([png], { type: "image/png" }), "dot.png");
     const uploaded = await fetch(attachment.upload_descriptor.url, { method: "POST", body: form });
     const img = Object.assign(document.createElement("img"), { src: attachment.preview_url });
     await img.decode();
-    return { uploaded: uploaded.status, width: img.naturalWidth, upload: attachment.upload_descriptor.url, preview: attachment.preview_url };
+    return {
+      uploaded: uploaded.status,
+      width: img.naturalWidth,
+      upload: attachment.upload_descriptor.url,
+      preview: attachment.preview_url,
+    };
   }, ONE_PIXEL_PNG);
 
   assert.equal(shown.uploaded, 200);
@@ -159,13 +175,22 @@ test("an uploaded SVG opened from its link runs nothing on this origin, while a 
       const svgBytes = new TextEncoder().encode(svg);
       const png = Uint8Array.from(atob(pngBase64), (c) => c.charCodeAt(0));
       // The SVG declared as what it is, and as a PNG: whatever gets stored must never run.
-      const files: [string, string, Uint8Array<ArrayBuffer>][] = [["map.svg", "image/svg+xml", svgBytes], ["map.png", "image/png", svgBytes], ["dot.png", "image/png", png]];
+      const files: [string, string, Uint8Array<ArrayBuffer>][] = [
+        ["map.svg", "image/svg+xml", svgBytes],
+        ["map.png", "image/png", svgBytes],
+        ["dot.png", "image/png", png],
+      ];
       const [asSvg, asPng, dot] = await Promise.all(
         files.map(async ([name, type, bytes]) => {
           const params = { name, size: bytes.byteLength, mime_type: type };
-          const created = await api.fetch(api.url, { method: "POST", body: JSON.stringify({ type: "attachments.create", params }) });
+          const created = await api.fetch(api.url, {
+            method: "POST",
+            body: JSON.stringify({ type: "attachments.create", params }),
+          });
           const attachment = await created.json();
-          if (!created.ok) return { status: created.status as number, code: attachment.error.code as string, preview: null };
+          if (!created.ok) {
+            return { status: created.status as number, code: attachment.error.code as string, preview: null };
+          }
           const form = new FormData();
           form.append("file", new Blob([bytes], { type }), name);
           const uploaded = await fetch(attachment.upload_descriptor.url, { method: "POST", body: form });
@@ -181,7 +206,11 @@ test("an uploaded SVG opened from its link runs nothing on this origin, while a 
 
   // Embedded in this app's page every way a document can be, and opened on its own in a tab.
   await page.evaluate((urls) => {
-    window.addEventListener("message", (event) => ((window as any).__messages ??= []).push(String(event.data)));
+    window.addEventListener("message", (event) => {
+      const win = window as any;
+      win.__messages ??= [];
+      win.__messages.push(String(event.data));
+    });
     for (const url of urls) {
       const frames = `<iframe src="${url}"></iframe><object data="${url}" type="image/svg+xml"></object><embed src="${url}" type="image/svg+xml">`;
       document.body.insertAdjacentHTML("beforeend", frames);
@@ -236,14 +265,23 @@ test("the agent's open_map client tool opens the map in a new tab and its answer
   assert.match(map.url(), /^https:\/\/www\.openstreetmap\.org\/\?mlat=38\.7\d*&mlon=-9\.1\d*/);
   const toolReply = page.locator("#stand-in-tool-reply[data-done=true]");
   await toolReply.waitFor({ state: "attached", timeout: 30_000 });
-  const { toolCalls, errors } = (await page.evaluate(() => (window as any).__chatkit)) as { toolCalls: any[]; errors: string[] };
+  const { toolCalls, errors } = (await page.evaluate(() => (window as any).__chatkit)) as {
+    toolCalls: any[];
+    errors: string[];
+  };
   assert.deepEqual(errors, []);
   assert.equal(toolCalls.length, 1);
   assert.equal(toolCalls[0].name, "open_map");
   assert.deepEqual(toolCalls[0].result, { opened: true, url: map.url() });
-  assert.match((await toolReply.textContent()) ?? "", /opened[\s\S]*map/i, "the agent answered after the browser's result");
+  assert.match(
+    (await toolReply.textContent()) ?? "",
+    /opened[\s\S]*map/i,
+    "the agent answered after the browser's result",
+  );
 
-  const unknown = await page.evaluate(() => (window as any).__chatkit.options.onClientTool({ name: "no_such_tool", params: {} }));
+  const unknown = await page.evaluate(() =>
+    (window as any).__chatkit.options.onClientTool({ name: "no_such_tool", params: {} }),
+  );
   assert.deepEqual(unknown, { error: "Unknown client tool: no_such_tool" });
   await context.close();
 });

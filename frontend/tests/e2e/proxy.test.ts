@@ -112,7 +112,12 @@ test("bad tokens get JSON 401s", async () => {
   const forged = new ChatKitClient(stack.nextUrl);
   await forged.start();
   const uid = forged.jar.get(UID_COOKIE)!;
-  const config = { backendUrl: stack.djangoUrl, serverApiKey: SERVER_KEY, sessionSecret: SESSION_SECRET, secureCookies: false };
+  const config = {
+    backendUrl: stack.djangoUrl,
+    serverApiKey: SERVER_KEY,
+    sessionSecret: SESSION_SECRET,
+    secureCookies: false,
+  };
   const session = { uid, secret: "mct_never_issued", expiresAt: Date.now() + 600_000, handle: forged.token };
   forged.jar.cookies.get(SESSION_COOKIE)!.value = seal(config, session);
   const unknown = await forged.chatkit({ type: "threads.list", params: {} });
@@ -136,10 +141,18 @@ test("refresh rotates the secret: the chat goes on, the old secret is revoked in
 
 test("neither the server key nor the session secret is in what the browser downloads", async () => {
   const page = await (await fetch(stack.nextUrl)).text();
-  const files = readdirSync(join(FRONTEND, ".next/static"), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+  const files = readdirSync(join(FRONTEND, ".next/static"), { recursive: true, withFileTypes: true }).filter((f) =>
+    f.isFile(),
+  );
   assert.ok(files.length > 0);
   for (const text of [page, ...files.map((f) => readFileSync(join(f.parentPath, f.name), "utf8"))]) {
-    for (const secret of [SERVER_KEY, SESSION_SECRET, "merak-dev-server-key", "MERAK_SERVER_API_KEY", "MERAK_SESSION_SECRET"]) {
+    for (const secret of [
+      SERVER_KEY,
+      SESSION_SECRET,
+      "merak-dev-server-key",
+      "MERAK_SERVER_API_KEY",
+      "MERAK_SESSION_SECRET",
+    ]) {
       assert.ok(!text.includes(secret), `${secret} is in the browser's code`);
     }
   }
@@ -147,8 +160,15 @@ test("neither the server key nor the session secret is in what the browser downl
 
 // --- attachments: uploaded and previewed through this origin ---------------------------------
 
-async function createAttachment(name: string, mimeType: string, data: Uint8Array<ArrayBuffer>): Promise<Record<string, any>> {
-  const created = await client.json({ type: "attachments.create", params: { name, size: data.byteLength, mime_type: mimeType } });
+async function createAttachment(
+  name: string,
+  mimeType: string,
+  data: Uint8Array<ArrayBuffer>,
+): Promise<Record<string, any>> {
+  const created = await client.json({
+    type: "attachments.create",
+    params: { name, size: data.byteLength, mime_type: mimeType },
+  });
   assert.equal(created.status, 200);
   return created.body;
 }
@@ -173,7 +193,9 @@ test("an attached booking is uploaded through this origin and the planner plans 
   assert.equal(answer.upload_descriptor, undefined, "nothing left to upload");
 
   const events = await readEvents(await client.chatkit(createThread("Plan this trip for me", [attachment.id])));
-  const text = textDeltas(events).map((e) => e.event.update.delta).join("");
+  const text = textDeltas(events)
+    .map((e) => e.event.update.delta)
+    .join("");
   assert.match(text, /4 days in Porto/);
   assert.match(text, /10 May/);
 });
@@ -195,8 +217,15 @@ test("an image's preview comes back through this origin, byte for byte", async (
 
 test("a malformed or forged attachment link is a JSON 404, and a preflight is answered", async () => {
   const malformed = await fetch(`${stack.nextUrl}/api/chatkit/attachments/..%2F..%2Fadmin`);
-  const forged = await upload(`${stack.nextUrl}/api/chatkit/attachments/atc_x:1abc:forged/upload`, "x.txt", "text/plain", new Uint8Array([1]));
-  const preflight = await fetch(`${stack.nextUrl}/api/chatkit/attachments/atc_x:1abc:sig/upload`, { method: "OPTIONS" });
+  const forged = await upload(
+    `${stack.nextUrl}/api/chatkit/attachments/atc_x:1abc:forged/upload`,
+    "x.txt",
+    "text/plain",
+    new Uint8Array([1]),
+  );
+  const preflight = await fetch(`${stack.nextUrl}/api/chatkit/attachments/atc_x:1abc:sig/upload`, {
+    method: "OPTIONS",
+  });
 
   assert.equal(malformed.status, 404);
   assert.equal(((await malformed.json()) as { error: { code: string } }).error.code, "not_found");

@@ -32,7 +32,10 @@ export class ChatKitClient {
   }
 
   chatkit(body: unknown, init: { signal?: AbortSignal; requestId?: string; token?: string } = {}): Promise<Response> {
-    const headers: Record<string, string> = { "content-type": "application/json", authorization: `Bearer ${init.token ?? this.token}` };
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      authorization: `Bearer ${init.token ?? this.token}`,
+    };
     if (init.requestId) headers["x-request-id"] = init.requestId;
     return this.post("/api/chatkit", { headers, body: JSON.stringify(body), signal: init.signal });
   }
@@ -44,7 +47,10 @@ export class ChatKitClient {
 }
 
 /** Reads Server-Sent Events as they come, stamping each with when it arrived; `stop` ends reading early. */
-export async function readEvents(response: Response, stop: (events: TimedEvent[]) => boolean = () => false): Promise<TimedEvent[]> {
+export async function readEvents(
+  response: Response,
+  stop: (events: TimedEvent[]) => boolean = () => false,
+): Promise<TimedEvent[]> {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   const events: TimedEvent[] = [];
@@ -54,8 +60,7 @@ export async function readEvents(response: Response, stop: (events: TimedEvent[]
     if (done) break;
     const at = Date.now();
     buffer += decoder.decode(value, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       const data = block
@@ -73,7 +78,8 @@ export async function readEvents(response: Response, stop: (events: TimedEvent[]
   return events;
 }
 
-export const textDeltas = (events: TimedEvent[]) => events.filter((e) => e.event.update?.type === "assistant_message.content_part.text_delta");
+export const textDeltas = (events: TimedEvent[]) =>
+  events.filter((e) => e.event.update?.type === "assistant_message.content_part.text_delta");
 
 /** The assistant's text in an items list (`items.list` answers newest first). */
 export function assistantText(items: Array<Record<string, any>>): string {

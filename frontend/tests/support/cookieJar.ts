@@ -12,8 +12,16 @@ export class CookieJar {
       const name = pair.slice(0, eq);
       const attr = (key: string) => attributes.find((a) => a.toLowerCase().startsWith(`${key}=`))?.split("=")[1];
       const maxAge = Number(attr("max-age") ?? Infinity);
-      if (maxAge <= 0) this.cookies.delete(name);
-      else this.cookies.set(name, { value: pair.slice(eq + 1), path: attr("path") ?? "/", expires: Date.now() + maxAge * 1000, attributes: attributes.join("; ") });
+      if (maxAge <= 0) {
+        this.cookies.delete(name);
+      } else {
+        this.cookies.set(name, {
+          value: pair.slice(eq + 1),
+          path: attr("path") ?? "/",
+          expires: Date.now() + maxAge * 1000,
+          attributes: attributes.join("; "),
+        });
+      }
     }
   }
 

@@ -21,7 +21,8 @@ export class FakeBackend {
   serverKey = SERVER_KEY;
   chatkit: ChatKitHandler = (_req, res) => json(res, 200, { ok: true });
   /** Answers `/chatkit/attachments/...` (an uploaded file, an upload); by default Django's 404. */
-  attachments: ChatKitHandler = (_req, res) => json(res, 404, { error: { code: "not_found", message: "Attachment not found." } });
+  attachments: ChatKitHandler = (_req, res) =>
+    json(res, 404, { error: { code: "not_found", message: "Attachment not found." } });
   private counter = 0;
   private server: Server = createServer((req, res) => void this.handle(req, res));
 

@@ -44,7 +44,12 @@ async function waitFor(url: string, child: ChildProcess, output: () => string, t
   throw new Error(`${url} did not come up within ${timeoutMs} ms:\n${output()}`);
 }
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): { child: ChildProcess; output: () => string } {
   // Its own process group, so stopping it stops anything it started.
   const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -90,27 +95,41 @@ export async function startStack(extraNextEnv: Record<string, string> = {}): Pro
     LOG_LEVEL: "INFO",
     LOG_FORMAT: "json",
   };
-  const migrate = spawnSync(python, ["manage.py", "migrate", "--noinput"], { cwd: ROOT, env: djangoEnv, encoding: "utf8" });
+  const migrate = spawnSync(python, ["manage.py", "migrate", "--noinput"], {
+    cwd: ROOT,
+    env: djangoEnv,
+    encoding: "utf8",
+  });
   if (migrate.status !== 0) throw new Error(`migrate failed:\n${migrate.stdout}${migrate.stderr}`);
 
   const [djangoPort, nextPort] = [await freePort(), await freePort()];
   // Attachment upload and preview URLs on this app's origin, relayed to Django (as scripts/dev.sh sets it).
   djangoEnv.MERAK_PUBLIC_URL = `http://127.0.0.1:${nextPort}/api`;
-  const django = run(python, ["scripts/run_chatkit_server.py", "--host", "127.0.0.1", "--port", String(djangoPort), "--workers", "1"], ROOT, djangoEnv);
+  const django = run(
+    python,
+    ["scripts/run_chatkit_server.py", "--host", "127.0.0.1", "--port", String(djangoPort), "--workers", "1"],
+    ROOT,
+    djangoEnv,
+  );
   const djangoUrl = `http://127.0.0.1:${djangoPort}`;
-  const next = run(process.execPath, [join(FRONTEND, "node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(nextPort)], FRONTEND, {
-    ...process.env,
-    NODE_ENV: "production",
-    NEXT_TELEMETRY_DISABLED: "1",
-    MERAK_BACKEND_URL: djangoUrl,
-    MERAK_SERVER_API_KEY: SERVER_KEY,
-    MERAK_SESSION_SECRET: SESSION_SECRET,
-    // Defaults, whatever the developer's shell has set.
-    MERAK_SECURE_COOKIES: "",
-    CHATKIT_DOMAIN_KEY: "",
-    CHATKIT_SCRIPT_URL: "",
-    ...extraNextEnv,
-  });
+  const next = run(
+    process.execPath,
+    [join(FRONTEND, "node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(nextPort)],
+    FRONTEND,
+    {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      MERAK_BACKEND_URL: djangoUrl,
+      MERAK_SERVER_API_KEY: SERVER_KEY,
+      MERAK_SESSION_SECRET: SESSION_SECRET,
+      // Defaults, whatever the developer's shell has set.
+      MERAK_SECURE_COOKIES: "",
+      CHATKIT_DOMAIN_KEY: "",
+      CHATKIT_SCRIPT_URL: "",
+      ...extraNextEnv,
+    },
+  );
   const nextUrl = `http://127.0.0.1:${nextPort}`;
   const stop = async () => {
     await Promise.all([stopProcess(next.child), stopProcess(django.child)]);

@@ -7,8 +7,10 @@
 // client tool call in its answer goes to onClientTool, whose result is posted
 // back with threads.add_client_tool_output, as ChatKit does.
 (() => {
-  const record = (window.__chatkit = { calls: [], options: null, errors: [] });
-  const snapshot = (options) => JSON.parse(JSON.stringify(options, (_k, v) => (typeof v === "function" ? "[function]" : v)));
+  const record = { calls: [], options: null, errors: [] };
+  window.__chatkit = record;
+  const snapshot = (options) =>
+    JSON.parse(JSON.stringify(options, (_k, v) => (typeof v === "function" ? "[function]" : v)));
 
   async function* events(response) {
     const reader = response.body.getReader();
@@ -18,8 +20,7 @@
       const { done, value } = await reader.read();
       if (done) return;
       buffer += decoder.decode(value, { stream: true });
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
         const data = buffer.slice(0, end).replace(/^data: /, "");
         buffer = buffer.slice(end + 2);
         yield JSON.parse(data);
@@ -69,13 +70,26 @@
       this.append(toolOut);
       const asked = await this.stream(options, toolOut, {
         type: "threads.add_user_message",
-        params: { thread_id: threadId, input: { content: [{ type: "input_text", text: window.__standInFollowUp }], attachments: [], inference_options: {} } },
+        params: {
+          thread_id: threadId,
+          input: {
+            content: [{ type: "input_text", text: window.__standInFollowUp }],
+            attachments: [],
+            inference_options: {},
+          },
+        },
       });
       const call = asked.items.find((item) => item.type === "client_tool_call" && item.status === "pending");
-      if (!call) return void (toolOut.dataset.done = "no tool call");
+      if (!call) {
+        toolOut.dataset.done = "no tool call";
+        return;
+      }
       const result = await options.onClientTool({ name: call.name, params: call.arguments });
       record.toolCalls = [...(record.toolCalls ?? []), { name: call.name, params: call.arguments, result }];
-      await this.stream(options, toolOut, { type: "threads.add_client_tool_output", params: { thread_id: threadId, result } });
+      await this.stream(options, toolOut, {
+        type: "threads.add_client_tool_output",
+        params: { thread_id: threadId, result },
+      });
       toolOut.dataset.done = "true";
     }
 

@@ -32,7 +32,10 @@ function djangoServes(headers: Record<string, string>, body: string | Buffer): v
   };
 }
 
-const fetchFile = () => file(new Request(`http://127.0.0.1:3000/api/chatkit/attachments/${TOKEN}`), { params: Promise.resolve({ token: TOKEN }) });
+const fetchFile = () =>
+  file(new Request(`http://127.0.0.1:3000/api/chatkit/attachments/${TOKEN}`), {
+    params: Promise.resolve({ token: TOKEN }),
+  });
 
 function assertLockedDown(response: Response): void {
   assert.equal(response.headers.get("content-security-policy"), SANDBOX);
@@ -77,7 +80,8 @@ test("a raster image is relayed inline as Django typed it, locked down as well",
 });
 
 test("Django's JSON error is relayed as JSON, with its status", async () => {
-  django.attachments = (_req, res) => json(res, 404, { error: { code: "not_found", message: "Attachment not found." } });
+  django.attachments = (_req, res) =>
+    json(res, 404, { error: { code: "not_found", message: "Attachment not found." } });
 
   const response = await fetchFile();
 

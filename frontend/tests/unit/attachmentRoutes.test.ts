@@ -21,7 +21,11 @@ after(async () => {
 });
 
 function uploadRequest(headers: Record<string, string>, body: BodyInit | null = "x") {
-  return new Request(`http://127.0.0.1:3000/api/chatkit/attachments/${TOKEN}/upload`, { method: "POST", headers, body });
+  return new Request(`http://127.0.0.1:3000/api/chatkit/attachments/${TOKEN}/upload`, {
+    method: "POST",
+    headers,
+    body,
+  });
 }
 
 async function assertRefused(response: Response, status: number, code: string) {
@@ -32,17 +36,26 @@ async function assertRefused(response: Response, status: number, code: string) {
 }
 
 test("a declared length over the attachment limit is a 413 before any byte is relayed", async () => {
-  const response = await upload(uploadRequest({ "content-type": "multipart/form-data; boundary=b", "content-length": "2000000" }), context(TOKEN));
+  const response = await upload(
+    uploadRequest({ "content-type": "multipart/form-data; boundary=b", "content-length": "2000000" }),
+    context(TOKEN),
+  );
   await assertRefused(response, 413, "attachment_too_large");
 });
 
 test("an upload without a length is a 411 (Django reads multipart bodies by their length)", async () => {
-  const response = await upload(uploadRequest({ "content-type": "multipart/form-data; boundary=b" }, null), context(TOKEN));
+  const response = await upload(
+    uploadRequest({ "content-type": "multipart/form-data; boundary=b" }, null),
+    context(TOKEN),
+  );
   await assertRefused(response, 411, "length_required");
 });
 
 test("a link that is no signed token is a 404 for files and uploads alike", async () => {
-  const fileResponse = await file(new Request("http://127.0.0.1:3000/api/chatkit/attachments/x"), context("../../admin"));
+  const fileResponse = await file(
+    new Request("http://127.0.0.1:3000/api/chatkit/attachments/x"),
+    context("../../admin"),
+  );
   await assertRefused(fileResponse, 404, "not_found");
   const uploadResponse = await upload(uploadRequest({ "content-length": "1" }), context("a/b"));
   await assertRefused(uploadResponse, 404, "not_found");

@@ -65,7 +65,11 @@ describe("authentication", () => {
   for (const [name, setup, code] of [
     ["no session cookie", () => jar.cookies.delete(SESSION_COOKIE), "session_missing"],
     ["a wrong token", () => (token = "x".repeat(43)), "invalid_token"],
-    ["a tampered session cookie", () => (jar.cookies.get(SESSION_COOKIE)!.value = tampered(jar.get(SESSION_COOKIE)!)), "session_missing"],
+    [
+      "a tampered session cookie",
+      () => (jar.cookies.get(SESSION_COOKIE)!.value = tampered(jar.get(SESSION_COOKIE)!)),
+      "session_missing",
+    ],
   ] as const) {
     test(`${name} is a JSON 401 that never reaches Django`, async () => {
       setup();
@@ -86,8 +90,12 @@ describe("authentication", () => {
 
 describe("responses", () => {
   test("events are relayed one by one as Django sends them, bytes unchanged", async () => {
-    const events = ['data: {"type":"thread.created"}\n\n', 'data: {"type":"thread.item.added","n":"é"}\n\n', 'data: {"type":"done"}\n\n'];
-    let sent: number[] = [];
+    const events = [
+      'data: {"type":"thread.created"}\n\n',
+      'data: {"type":"thread.item.added","n":"é"}\n\n',
+      'data: {"type":"done"}\n\n',
+    ];
+    const sent: number[] = [];
     django.chatkit = async (_req, res) => {
       sseHead(res);
       for (const event of events) {
@@ -110,7 +118,11 @@ describe("responses", () => {
       if (done) break;
       received.push({ text: new TextDecoder().decode(value), at: Date.now() });
     }
-    assert.deepEqual(received.map((r) => r.text), events, "one chunk per event, as written");
+    assert.deepEqual(
+      received.map((r) => r.text),
+      events,
+      "one chunk per event, as written",
+    );
     assert.ok(received[0]!.at < sent[2]!, "the first event arrived before the last was sent");
   });
 
@@ -144,7 +156,7 @@ describe("aborts and failures", () => {
   for (const how of ["request signal", "body cancelled"] as const) {
     test(`when the browser goes away (${how}), the request to Django is aborted too`, async () => {
       let closed: Promise<unknown> = Promise.resolve();
-      django.chatkit = async (req, res) => {
+      django.chatkit = async (_req, res) => {
         closed = once(res, "close");
         sseHead(res);
         for (let i = 0; i < 100 && !res.destroyed; i++) {
@@ -183,7 +195,7 @@ describe("aborts and failures", () => {
   });
 
   test("a stream that breaks after it started is never retried", async () => {
-    django.chatkit = async (req, res) => {
+    django.chatkit = async (_req, res) => {
       sseHead(res);
       res.write('data: {"type":"thread.created"}\n\n');
       await sleep(50);
@@ -208,7 +220,8 @@ describe("aborts and failures", () => {
   });
 
   test("timeouts map to 504, other failures to 502", () => {
-    const failure = (code: string) => upstreamFailure(new TypeError("fetch failed", { cause: Object.assign(new Error(code), { code }) }));
+    const failure = (code: string) =>
+      upstreamFailure(new TypeError("fetch failed", { cause: Object.assign(new Error(code), { code }) }));
     assert.equal(failure("UND_ERR_HEADERS_TIMEOUT").status, 504);
     assert.equal(failure("UND_ERR_CONNECT_TIMEOUT").status, 504);
     assert.equal(failure("ECONNREFUSED").status, 502);

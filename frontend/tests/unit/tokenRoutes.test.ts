@@ -56,7 +56,10 @@ describe("start", () => {
     }
     const cookies = response.headers.getSetCookie().join("\n");
     assert.match(cookies, new RegExp(`${UID_COOKIE}=[0-9a-f-]{36}; Path=/; Max-Age=\\d+; HttpOnly; SameSite=Lax`));
-    assert.match(cookies, new RegExp(`${SESSION_COOKIE}=[\\w-]+; Path=/api/chatkit; Max-Age=\\d+; HttpOnly; SameSite=Strict`));
+    assert.match(
+      cookies,
+      new RegExp(`${SESSION_COOKIE}=[\\w-]+; Path=/api/chatkit; Max-Age=\\d+; HttpOnly; SameSite=Strict`),
+    );
     assert.ok(!cookies.includes("Secure"), "plain http on loopback: no Secure flag");
   });
 
@@ -160,7 +163,10 @@ test("in production, a missing server key is a plain JSON 500, not a crash", asy
   } finally {
     // process.env turns undefined into "undefined": delete instead.
     const env: Record<string, string | undefined> = process.env;
-    for (const [name, value] of [["MERAK_SERVER_API_KEY", saved.key], ["NODE_ENV", saved.env]] as const) {
+    for (const [name, value] of [
+      ["MERAK_SERVER_API_KEY", saved.key],
+      ["NODE_ENV", saved.env],
+    ] as const) {
       if (value === undefined) delete env[name];
       else env[name] = value;
     }
