@@ -9,8 +9,11 @@ from django.conf import settings as django_settings
 from django.db import connections
 
 from agents_app.tests.support.openai_server import OpenAIServer
-from chatkit_app import database
-from chatkit_app.context import RequestContext
+from chatkit_app.identity.auth import RequestContext
+from merak_project.runtime import db_threads
+
+# The ChatKit surface's fixtures (the protocol through the real view, real servers), for every app's tests.
+pytest_plugins = ["chatkit_app.testing.fixtures"]
 
 
 @pytest.fixture(scope="session")
@@ -20,10 +23,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     Two runs on one machine (a developer's and CI's, say) would otherwise create,
     flush and drop the same database under each other. SQLite's is in memory.
     """
-    for database in django_settings.DATABASES.values():
-        if database["ENGINE"] != "django.db.backends.sqlite3":
-            test = database.setdefault("TEST", {})
-            test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{os.getpid()}"
+    for alias_settings in django_settings.DATABASES.values():
+        if alias_settings["ENGINE"] != "django.db.backends.sqlite3":
+            test = alias_settings.setdefault("TEST", {})
+            test["NAME"] = f"{test.get('NAME') or 'test_' + alias_settings['NAME']}_{os.getpid()}"
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +35,7 @@ def offline_and_fast(settings):
     settings.OPENAI_API_KEY = ""
     settings.OPENAI_BASE_URL = ""
     settings.MERAK_MODEL = "gpt-4.1-mini"
+    settings.MERAK_USE_CHAT_COMPLETIONS = False
     settings.MERAK_OFFLINE_STREAM_DELAY_MS = 0
 
 
@@ -44,7 +48,7 @@ def release_orm_thread_connections():
     """
     yield
     SyncToAsync.single_thread_executor.submit(connections.close_all).result()
-    database.close_connections()
+    db_threads.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,8 +14,8 @@ from typing import Any
 from chatkit.actions import ActionConfig
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agents_app.gazetteer import cities_named, country
-from agents_app.trip_request import MAX_DAYS
+from agents_app.trips.gazetteer import cities_named, country
+from agents_app.trips.requests import MAX_DAYS
 
 ADD_DAY = "itinerary.add_day"
 REMOVE_DAY = "itinerary.remove_day"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
-from agents import Agent, FunctionToolResult, ModelSettings, RunContextWrapper, ToolsToFinalOutputResult
+from agents import Agent, FunctionToolResult, ModelSettings, ToolsToFinalOutputResult
 
-from agents_app.locales import locale_instruction
+from agents_app.context import PlannerContext, PlannerRunContext, pending_client_tool_call, request_locale
 from agents_app.providers import get_model
 from agents_app.tools import CLIENT_TOOL_NAMES, TRIP_PLANNER_TOOLS
-from agents_app.tools.request_locale import request_locale
+from agents_app.trips.locales import locale_instruction
 
 AGENT_NAME = "Merak Trip Planner"
 
@@ -36,7 +35,7 @@ You are Merak, a trip-planning assistant. You plan city trips day by day.
 """
 
 
-def _instructions(ctx: RunContextWrapper[Any], agent: Agent[Any]) -> str:
+def _instructions(ctx: PlannerRunContext, agent: Agent[PlannerContext]) -> str:
     # Built per run: a model needs today's date to read "next weekend", and the user's locale
     # to answer in their language. The context is optional, so scripts and tests can omit it.
     today = datetime.now(UTC).date()
@@ -47,13 +46,13 @@ def _instructions(ctx: RunContextWrapper[Any], agent: Agent[Any]) -> str:
     return "\n".join(lines)
 
 
-def stop_for_the_browser(ctx: RunContextWrapper[Any], results: list[FunctionToolResult]) -> ToolsToFinalOutputResult:
+def stop_for_the_browser(ctx: PlannerRunContext, results: list[FunctionToolResult]) -> ToolsToFinalOutputResult:
     """End the run when a tool handed work to the browser (a ChatKit client tool call); else let the model go on.
 
     Like `StopAtTools(["open_map"])`, except that a client tool which could not even be asked
     (an unknown city, no browser connected) lets the model explain rather than ending in silence.
     """
-    if getattr(ctx.context, "client_tool_call", None) is None:
+    if pending_client_tool_call(ctx) is None:
         return ToolsToFinalOutputResult(is_final_output=False)
     output = next((r.output for r in results if r.tool.name in CLIENT_TOOL_NAMES), None)
     return ToolsToFinalOutputResult(is_final_output=True, final_output=output)
@@ -61,7 +60,7 @@ def stop_for_the_browser(ctx: RunContextWrapper[Any], results: list[FunctionTool
 
 # Built once. Runs never use it directly: openai-agents keeps per-agent state, and a single
 # agent object shared by many concurrent runs makes its bookkeeping grow quadratically.
-_TEMPLATE: Agent[Any] = Agent(
+_TEMPLATE: Agent[PlannerContext] = Agent(
     name=AGENT_NAME,
     instructions=_instructions,
     tools=list(TRIP_PLANNER_TOOLS),
@@ -70,6 +69,6 @@ _TEMPLATE: Agent[Any] = Agent(
 )
 
 
-def new_trip_planner() -> Agent[Any]:
+def new_trip_planner() -> Agent[PlannerContext]:
     """A fresh Trip Planner for one run, with the model the settings choose right now."""
     return _TEMPLATE.clone(model=get_model(), model_settings=ModelSettings(), tools=list(_TEMPLATE.tools))

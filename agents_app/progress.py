@@ -2,7 +2,7 @@
 
 Tools call `tool_progress(ctx, ...)`. Inside ChatKit the run context is chatkit's `AgentContext`,
 and the user sees "Looking up Lisbon…" at once, then a completed task with what was found.
-Anywhere else (scripts, tests without ChatKit) it does nothing.
+Without one (scripts, tests without ChatKit) it does nothing.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
-from agents import RunContextWrapper
-from chatkit.agents import AgentContext
 from chatkit.icons import IconName
 from chatkit.types import CustomTask, ProgressUpdateEvent, ThreadItemReplacedEvent
+
+from agents_app.context import PlannerRunContext, agent_context
 
 
 @dataclass
@@ -26,13 +25,7 @@ class ToolStep:
     result: str | None = None
 
 
-def agent_context(ctx: RunContextWrapper[Any] | None) -> AgentContext[Any] | None:
-    """The ChatKit agent context behind this run, or None outside ChatKit."""
-    context = getattr(ctx, "context", None)
-    return context if isinstance(context, AgentContext) else None
-
-
-async def show_progress(ctx: RunContextWrapper[Any] | None, text: str, icon: IconName | None = None) -> None:
+async def show_progress(ctx: PlannerRunContext | None, text: str, icon: IconName | None = None) -> None:
     """A short-lived status line ("Drawing your itinerary…"); not stored in the thread."""
     context = agent_context(ctx)
     if context is not None:
@@ -40,7 +33,7 @@ async def show_progress(ctx: RunContextWrapper[Any] | None, text: str, icon: Ico
 
 
 @asynccontextmanager
-async def tool_progress(ctx: RunContextWrapper[Any] | None, title: str, icon: IconName) -> AsyncIterator[ToolStep]:
+async def tool_progress(ctx: PlannerRunContext | None, title: str, icon: IconName) -> AsyncIterator[ToolStep]:
     """Show `title` as a running task while the block runs, then as done with the step's result."""
     step = ToolStep(title=title)
     context = agent_context(ctx)

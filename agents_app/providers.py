@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 from openai import AsyncOpenAI
 
 from agents_app.chat_completions import ChatCompletionsModel
-from agents_app.offline import OfflineTripPlannerModel
+from agents_app.offline import OfflineTripPlannerModel  # the offline wing's one importer outside it: no key, no model
 
 # "package.module.ClassName": identifiers joined by dots, ending in a capitalised class name.
 # Model names such as "gpt-4.1-mini" or "qwen2.5" never match (a segment starts with a digit

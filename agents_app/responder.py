@@ -9,14 +9,14 @@ from chatkit.agents import AgentContext
 from chatkit.types import Action, WidgetItem
 from django.conf import settings
 
-from agents_app import gazetteer, locales
 from agents_app.actions import InvalidActionPayload, UnknownAction, itinerary_action_request
 from agents_app.planner import AGENT_NAME, new_trip_planner
 from agents_app.providers import sees_images, title_model
 from agents_app.titles import derived_title, model_title
 from agents_app.tools import CLIENT_TOOL_NAMES
+from agents_app.trips import gazetteer, locales
 from agents_app.widgets import widget_texts
-from chatkit_app.responder import ActionNote, ActionRefused, Responder
+from chatkit_app.protocol.responder import ActionNote, ActionRefused, Responder
 
 
 class TripPlanner(Responder):

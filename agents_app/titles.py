@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from agents import Agent, Model, ModelSettings, RunConfig, Runner
 
-from agents_app.trip_request import parse_trip_request
+from agents_app.trips.requests import parse_trip_request
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ _WORDS = re.compile(r"[^\W_][\w'’-]*")
 
 
 def derived_title(first_message: str, today: date | None = None) -> str:
-    """A title from the first message by the offline planner's own reading of it."""
+    """A title from the first message, read as the offline planner reads a trip request (`trips.requests`)."""
     request = parse_trip_request([[first_message]], today or datetime.now(UTC).date())
     if request.city is not None:
         city = request.city.name

@@ -16,7 +16,7 @@ from typing import Any
 from chatkit.widgets import Badge, Button, Caption, Card, Col, Divider, Row, Text, Title, WidgetComponent
 
 from agents_app.actions import ADD_DAY, BUTTON_LABELS, CHEAPER, REMOVE_DAY, ItineraryPlan, button_action, button_enabled
-from agents_app.locales import LocaleFormat
+from agents_app.trips.locales import LocaleFormat
 
 _BUTTON_ICONS = {ADD_DAY: "plus", REMOVE_DAY: "calendar", CHEAPER: "star"}
 

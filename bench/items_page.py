@@ -3,7 +3,7 @@
 
 Builds a database of its own (dropped at the end) holding one 10,000-item
 thread among 20 others, then times the page of 20 items after the middle item
-(the store's `_load_thread_items`, both orders), first on a table PostgreSQL
+(the store's `rows.load_thread_items`), first on a table PostgreSQL
 has no planner statistics for, then after ANALYZE. Rounds alternate the
 store's query (sent with the settings that keep PostgreSQL walking the index)
 and the same query left to the planner; medians with min and max.
@@ -59,7 +59,8 @@ def run(rounds: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from chatkit_app import models, store
+    from chatkit_app import models
+    from chatkit_app.store import paging, rows
 
     call_command("migrate", verbosity=0)
     now = timezone.now()
@@ -91,8 +92,8 @@ def run(rounds: int) -> None:
         cursor.execute(f"DELETE FROM pg_statistic WHERE starelid = '{table}'::regclass")
         cursor.execute(f"UPDATE pg_class SET reltuples = -1, relpages = 0 WHERE relname = '{table}'")
 
-    page = store._load_thread_items.__wrapped__
-    planner_alone = store._in_index_order
+    page = rows.load_thread_items.__wrapped__
+    planner_alone = paging.in_index_order
 
     def measure() -> dict[str, list[float]]:
         times: dict[str, list[float]] = {"store": [], "planner alone": []}
@@ -102,11 +103,11 @@ def run(rounds: int) -> None:
                 if label == "store":
                     page("thr_0", "msg_0_5000", 20, "asc", "alice")
                 else:
-                    store._in_index_order = lambda paging: planner_alone(False)  # type: ignore[assignment]
+                    paging.in_index_order = lambda _paging: planner_alone(False)  # type: ignore[assignment]
                     try:
                         page("thr_0", "msg_0_5000", 20, "asc", "alice")
                     finally:
-                        store._in_index_order = planner_alone
+                        paging.in_index_order = planner_alone
                 times[label].append((time.perf_counter() - started) * 1000)
         return times
 

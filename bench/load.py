@@ -112,7 +112,9 @@ def start_server(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen:
     if kind == "reference":
         command = [PYTHON, "bench/reference_server.py", "--port", str(port)]
     else:
-        subprocess.run([PYTHON, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [PYTHON, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
     if kind == "uvicorn":
         command = [PYTHON, "scripts/run_chatkit_server.py", "--port", str(port), "--workers", "1"]
     elif kind == "daphne":
@@ -125,7 +127,7 @@ def start_server(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen:
             return server
         except OSError:
             if server.poll() is not None:
-                raise SystemExit(f"server exited: {server.stderr.read().decode()[-2000:]}")
+                raise SystemExit(f"server exited: {server.stderr.read().decode()[-2000:]}") from None
             time.sleep(0.2)
     raise SystemExit("server did not start")
 
@@ -201,8 +203,12 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", choices=["uvicorn", "daphne", "reference"],
-                        help="Merak under uvicorn or daphne, or the FastAPI in-memory reference (bench/reference_server.py)", default="uvicorn")
+    parser.add_argument(
+        "--server",
+        choices=["uvicorn", "daphne", "reference"],
+        help="Merak under uvicorn or daphne, or the FastAPI in-memory reference (bench/reference_server.py)",
+        default="uvicorn",
+    )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
@@ -217,9 +223,22 @@ def main() -> None:
         profiler = None
         if args.profile:
             profiler = subprocess.Popen(
-                [shutil.which("py-spy") or str(Path(PYTHON).with_name("py-spy")), "record", "-f", "speedscope", "-o", args.profile, "-p", str(server.pid),
-                 "-d", str(int(args.warmup + args.seconds)), "-r", "100"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    shutil.which("py-spy") or str(Path(PYTHON).with_name("py-spy")),
+                    "record",
+                    "-f",
+                    "speedscope",
+                    "-o",
+                    args.profile,
+                    "-p",
+                    str(server.pid),
+                    "-d",
+                    str(int(args.warmup + args.seconds)),
+                    "-r",
+                    "100",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
         try:
             try:

@@ -43,7 +43,7 @@ def _page(rows: list[Any], after: str | None, limit: int, order: str) -> Page[An
     if after is not None:
         ids = [row.id for row in rows]
         rows = rows[ids.index(after) + 1 :] if after in ids else []
-    return Page(data=rows[:limit], has_more=len(rows) > limit, after=rows[: limit][-1].id if rows[:limit] else None)
+    return Page(data=rows[:limit], has_more=len(rows) > limit, after=rows[:limit][-1].id if rows[:limit] else None)
 
 
 class MemoryStore(Store[dict]):

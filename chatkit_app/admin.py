@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from .models import Attachment, Feedback, Item, Thread
+from chatkit_app.models import Attachment, Feedback, Item, Thread
 
 # A thread page renders at most this many items; the items changelist has the rest.
 TRANSCRIPT_LIMIT = 500
@@ -276,4 +276,4 @@ class AttachmentAdmin(RecordAdmin):
 
 
 # Client tokens have an admin of their own.
-from . import token_admin  # noqa: E402,F401
+from chatkit_app.identity import admin as token_admin  # noqa: E402,F401

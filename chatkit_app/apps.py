@@ -8,8 +8,7 @@ class ChatkitAppConfig(AppConfig):
     verbose_name = "ChatKit"
 
     def ready(self) -> None:
-        from merak_project.runtime import sdk_merge
+        from chatkit_app import checks  # noqa: F401  (registers the system checks)
+        from merak_project.runtime import chatkit_sdk
 
-        from . import checks  # noqa: F401  (registers the system checks)
-
-        sdk_merge.apply()
+        chatkit_sdk.apply()

@@ -8,7 +8,7 @@ admin, and are derived from the object in one place: `chatkit_app.store`.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.core.files.storage import default_storage
 from django.db import models
@@ -18,7 +18,7 @@ def as_aware(value: datetime) -> datetime:
     """The SDK stamps items with naive local time; columns store aware UTC."""
     if value.tzinfo is None:
         value = value.astimezone()  # interpret as this machine's local time
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 class Thread(models.Model):

@@ -1,54 +1,19 @@
 """ASGI entry point: HTTP goes to Django (the /chatkit view streams from there), bodies capped on the way in."""
 
-import itertools
 import os
-from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import ThreadSensitiveContext
+import django
 from channels.routing import ProtocolTypeRouter
-from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "merak_project.settings")
+django.setup(set_prefix=False)
 
+from merak_project.runtime.asgi_handler import PooledThreadASGIHandler  # noqa: E402  (needs Django set up)
+from merak_project.runtime.body_limit import BodyLimit  # noqa: E402
+from merak_project.runtime.warm_up import warm_up  # noqa: E402
 
-class PooledThreadASGIHandler(ASGIHandler):
-    """Django's ASGI handler, with each request's thread-sensitive work on one of a few long-lived threads.
-
-    Django runs a request's sync parts (its `request_started` and
-    `request_finished` signals, `response.close()`, sync views) in a thread
-    of the request's own: asgiref starts that thread for every request, and
-    another one to join it afterwards, and `Thread.start()` waits on the
-    event loop while each starts. Handing `ThreadSensitiveContext` an
-    executor keeps a request's sync work on one thread, as before, without
-    creating any. (`ASGIHandler` is Django's internal class: recheck this
-    override when upgrading Django.)
-    """
-
-    def __init__(self, threads: int = 4) -> None:
-        super().__init__()
-        pool = [ThreadPoolExecutor(max_workers=1, thread_name_prefix="django-request") for _ in range(threads)]
-        self._executors = itertools.cycle(pool)
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        async with ThreadSensitiveContext(executor=next(self._executors)):
-            await self.handle(scope, receive, send)
-
-
-def _django_application() -> ASGIHandler:
-    import django
-
-    django.setup(set_prefix=False)
-    return PooledThreadASGIHandler()
-
-
-django_asgi_app = _django_application()
-
-from chatkit_app.body_limit import BodyLimit  # noqa: E402  (needs Django set up)
-from merak_project.startup import warm_up  # noqa: E402
-
+django_asgi_app = PooledThreadASGIHandler()
 warm_up()
 
-# Bodies over their limit are refused as they arrive, before Django spools them (see `body_limit`).
+# Bodies over their limit are refused as they arrive, before Django spools them (see `runtime.body_limit`).
 application = ProtocolTypeRouter({"http": BodyLimit(django_asgi_app)})

@@ -46,7 +46,7 @@ class NotOnApiPaths(logging.Filter):
     errors where they are caught (`chatkit_app.errors`). The admin's lines are kept."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from merak_project.middleware import is_api
+        from merak_project.runtime.api_middleware import is_api
 
         request = getattr(record, "request", None)
         return request is None or not is_api(request)

@@ -30,16 +30,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First, so its JSON line covers every request and every response carries X-Request-ID.
-    "chatkit_app.request_log.RequestLogMiddleware",
+    "merak_project.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",  # async: no thread hop per request
-    # Django's own, stepped over on the JSON API paths (see merak_project/middleware.py).
-    "merak_project.middleware.SessionMiddleware",
-    "merak_project.middleware.CommonMiddleware",
-    "merak_project.middleware.CsrfViewMiddleware",
-    "merak_project.middleware.AuthenticationMiddleware",
-    "merak_project.middleware.MessageMiddleware",
-    "merak_project.middleware.XFrameOptionsMiddleware",
+    # Django's own, stepped over on the JSON API paths (see merak_project/runtime/api_middleware.py).
+    "merak_project.runtime.api_middleware.SessionMiddleware",
+    "merak_project.runtime.api_middleware.CommonMiddleware",
+    "merak_project.runtime.api_middleware.CsrfViewMiddleware",
+    "merak_project.runtime.api_middleware.AuthenticationMiddleware",
+    "merak_project.runtime.api_middleware.MessageMiddleware",
+    "merak_project.runtime.api_middleware.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "merak_project.urls"
@@ -87,7 +87,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": 1.5,
         }
 
-# Threads the ChatKit store runs its queries on, per worker process (chatkit_app/database.py).
+# Threads the ChatKit store runs its queries on, per worker process (merak_project/runtime/db_threads.py).
 MERAK_DB_THREADS = env.int("MERAK_DB_THREADS", default=1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -9,5 +9,5 @@ urlpatterns = [
 ]
 
 # Errors outside the admin are JSON, never Django's HTML pages.
-handler404 = "chatkit_app.views.not_found"
-handler500 = "chatkit_app.views.server_error"
+handler404 = "chatkit_app.protocol.views.not_found"
+handler500 = "chatkit_app.protocol.views.server_error"

@@ -12,7 +12,7 @@ from agents_app.actions import (
     UnknownAction,
     itinerary_action_request,
 )
-from agents_app.trip_request import parse_trip_request
+from agents_app.trips.requests import parse_trip_request
 
 SHOWN = {"city": "Lisbon", "country_code": "PT", "start_date": "2027-03-12", "days": 4, "budget": False}
 

@@ -23,8 +23,7 @@ from chatkit.types import (
 )
 
 from agents_app.planner import new_trip_planner
-
-from .conftest import RequestStub
+from agents_app.tests.support.run_context import RequestStub
 
 
 class _EmptyThreadStore:

@@ -1,14 +1,11 @@
 """The Trip Planner agent: one fresh copy per run, with its tools, model and per-run instructions."""
 
-from types import SimpleNamespace
-
 from agents import RunContextWrapper
 
-from agents_app.locales import locale_from_instructions
 from agents_app.offline import OfflineTripPlannerModel
 from agents_app.planner import AGENT_NAME, new_trip_planner
-
-from .conftest import RequestStub
+from agents_app.tests.support.run_context import RequestStub, chatkit_context
+from agents_app.trips.locales import locale_from_instructions
 
 
 def test_each_run_gets_its_own_agent_with_the_tools():
@@ -16,7 +13,12 @@ def test_each_run_gets_its_own_agent_with_the_tools():
     assert first is not second and first.tools is not second.tools
     assert first.name == AGENT_NAME == "Merak Trip Planner"
     assert [tool.name for tool in first.tools] == [
-        "find_city", "public_holidays", "sun_times", "local_time", "show_itinerary", "open_map"
+        "find_city",
+        "public_holidays",
+        "sun_times",
+        "local_time",
+        "show_itinerary",
+        "open_map",
     ]
     assert isinstance(first.model, OfflineTripPlannerModel)
 
@@ -28,7 +30,7 @@ def test_changing_one_runs_agent_leaves_the_next_alone():
 
 async def test_instructions_tell_the_model_the_date_and_the_users_locale():
     agent = new_trip_planner()
-    with_locale = await agent.get_system_prompt(RunContextWrapper(SimpleNamespace(request_context=RequestStub())))
+    with_locale = await agent.get_system_prompt(RunContextWrapper(chatkit_context(RequestStub())))
     assert "use your tools for facts instead of guessing" in with_locale.lower()
     assert "Today's date" in with_locale
     assert "en-GB" in with_locale

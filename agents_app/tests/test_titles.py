@@ -38,8 +38,11 @@ class _Replies(OfflineTripPlannerModel):
 
     def _next_output(self, model_input, tools):
         part = ResponseOutputText(type="output_text", text=self.text, annotations=[], logprobs=[])
-        return [ResponseOutputMessage(id=f"msg_{uuid.uuid4().hex}", type="message", role="assistant",
-                                      status="completed", content=[part])]
+        return [
+            ResponseOutputMessage(
+                id=f"msg_{uuid.uuid4().hex}", type="message", role="assistant", status="completed", content=[part]
+            )
+        ]
 
 
 class _Broken(OfflineTripPlannerModel):

@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 
 from agents_app.actions import ADD_DAY, CHEAPER, REMOVE_DAY, ItineraryPlan
-from agents_app.locales import locale_format
 from agents_app.tools.itinerary import build_itinerary
 from agents_app.tools.results import ToolInputError
+from agents_app.trips.locales import locale_format
 from agents_app.widgets import itinerary_card, itinerary_card_states, itinerary_text, widget_texts
 
 GB = locale_format("en-GB")
@@ -17,7 +17,9 @@ def test_each_day_gets_its_date_outline_daylight_and_holiday():
     itinerary = build_itinerary("Lisbon", "PT", "2027-12-24", 3)
     assert [day.day for day in itinerary.days] == [date(2027, 12, 24), date(2027, 12, 25), date(2027, 12, 26)]
     assert [day.outline for day in itinerary.days] == [
-        "Arrival and the old centre", "Main sights and a museum", "Last stroll and departure"
+        "Arrival and the old centre",
+        "Main sights and a museum",
+        "Last stroll and departure",
     ]
     assert [day.holiday for day in itinerary.days] == [None, "Christmas Day", None]
     assert all(day.sunrise < day.sunset for day in itinerary.days)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from agents import RunContextWrapper, function_tool
+from agents import function_tool
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton, format_time
 
+from agents_app.context import PlannerRunContext, request_locale
 from agents_app.progress import tool_progress
 from agents_app.tools.places import lookup_city
-from agents_app.tools.request_locale import request_locale
 from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output, is_error
 
 
@@ -69,7 +68,7 @@ def local_time(
 
 
 @function_tool(name_override="local_time")
-async def local_time_tool(ctx: RunContextWrapper[Any], city: str, country: str | None = None) -> str:
+async def local_time_tool(ctx: PlannerRunContext, city: str, country: str | None = None) -> str:
     """The current local date, time and UTC offset at a city (and whether daylight saving is on).
 
     Returns an object with `error` and `message` for an unknown city.

@@ -9,13 +9,13 @@ from typing import Any
 # Absolute import: this module's own name never shadows the `holidays` package (Python 3 has
 # no implicit relative imports), but the alias keeps the two apart for readers.
 import holidays as holiday_calendars
-from agents import RunContextWrapper, function_tool
+from agents import function_tool
 
-from agents_app.gazetteer import resolve_country
-from agents_app.locales import locale_format
+from agents_app.context import PlannerRunContext, request_locale
 from agents_app.progress import tool_progress
-from agents_app.tools.request_locale import request_locale
 from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output, is_error
+from agents_app.trips.gazetteer import resolve_country
+from agents_app.trips.locales import locale_format
 
 # A trip-planning question never needs more than a year; longer spans only bloat the reply.
 MAX_RANGE_DAYS = 366
@@ -66,9 +66,7 @@ def public_holidays(country: str, start_date: str, end_date: str, locale: str | 
         return error.as_result()
 
     language = _holiday_language(tuple(calendar.supported_languages), calendar.default_language, locale)
-    calendar = holiday_calendars.country_holidays(
-        found.code, years=range(start.year, end.year + 1), language=language
-    )
+    calendar = holiday_calendars.country_holidays(found.code, years=range(start.year, end.year + 1), language=language)
     in_range = sorted((day, name) for day, name in calendar.items() if start <= day <= end)
     return {
         "country_code": found.code,
@@ -81,7 +79,7 @@ def public_holidays(country: str, start_date: str, end_date: str, locale: str | 
 
 
 @function_tool(name_override="public_holidays")
-async def public_holidays_tool(ctx: RunContextWrapper[Any], country: str, start_date: str, end_date: str) -> str:
+async def public_holidays_tool(ctx: PlannerRunContext, country: str, start_date: str, end_date: str) -> str:
     """List the national public holidays in a country between two dates (inclusive).
 
     Call it for every trip's dates: shops, museums and transport often close or run reduced

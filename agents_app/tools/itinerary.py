@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
-from agents import RunContextWrapper, function_tool
+from agents import function_tool
 
 from agents_app.actions import ItineraryPlan
-from agents_app.gazetteer import country as country_named
-from agents_app.itinerary import day_outline
-from agents_app.locales import locale_format
-from agents_app.progress import agent_context, show_progress
+from agents_app.context import PlannerRunContext, agent_context, request_locale
+from agents_app.progress import show_progress
 from agents_app.tools.holidays import parse_iso_date, public_holidays
 from agents_app.tools.places import lookup_city
-from agents_app.tools.request_locale import request_locale
 from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output
 from agents_app.tools.sun import sun_times
-from agents_app.trip_request import MAX_DAYS
+from agents_app.trips.days import day_outline
+from agents_app.trips.gazetteer import country as country_named
+from agents_app.trips.locales import locale_format
+from agents_app.trips.requests import MAX_DAYS
 from agents_app.widgets import Itinerary, ItineraryDay, itinerary_card_states, itinerary_text
 
 
@@ -79,7 +78,7 @@ def itinerary_result(itinerary: Itinerary, *, shown: bool) -> ToolResult:
 
 @function_tool(name_override="show_itinerary")
 async def show_itinerary_tool(
-    ctx: RunContextWrapper[Any], city: str, start_date: str, days: int, country: str | None = None, budget: bool = False
+    ctx: PlannerRunContext, city: str, start_date: str, days: int, country: str | None = None, budget: bool = False
 ) -> str:
     """Show the trip to the user as an itinerary card: one row per day with the date, what to do, sunrise and
     sunset, and public-holiday warnings, plus buttons to add a day, shorten the trip or make it cheaper.

@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from agents import RunContextWrapper, function_tool
+from agents import function_tool
 from chatkit.agents import ClientToolCall
 
-from agents_app.gazetteer import City
-from agents_app.gazetteer import country as country_named
-from agents_app.progress import agent_context, show_progress
+from agents_app.context import PlannerRunContext, agent_context
+from agents_app.progress import show_progress
 from agents_app.tools.places import lookup_city
 from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output, error_result
+from agents_app.trips.gazetteer import City
+from agents_app.trips.gazetteer import country as country_named
 
 OPEN_MAP = "open_map"
 # The browser tools the agent can call, by name; anything else a browser answers is logged and ignored.
@@ -43,7 +44,7 @@ def map_arguments(city: City) -> dict[str, Any]:
 
 
 @function_tool(name_override=OPEN_MAP)
-async def open_map_tool(ctx: RunContextWrapper[Any], city: str, country: str | None = None) -> str:
+async def open_map_tool(ctx: PlannerRunContext, city: str, country: str | None = None) -> str:
     """Open a map of a city in the user's browser (runs on the user's device).
 
     Call it only when the user asks to see a place on a map, and call no other tool in the same turn.

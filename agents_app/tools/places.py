@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-from agents import RunContextWrapper, function_tool
+from agents import function_tool
 
-from agents_app.gazetteer import City, cities_named, country, resolve_country
-from agents_app.locales import locale_format
+from agents_app.context import PlannerRunContext, request_locale
 from agents_app.progress import tool_progress
-from agents_app.tools.request_locale import request_locale
 from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output, is_error
+from agents_app.trips.gazetteer import City, cities_named, country, resolve_country
+from agents_app.trips.locales import locale_format
 
 # Enough for the model to notice an ambiguity ("Paris, Texas?") without flooding its context.
 _MAX_OTHER_MATCHES = 3
@@ -71,7 +70,7 @@ def find_city(name: str, country: str | None = None) -> ToolResult:
 
 
 @function_tool(name_override="find_city")
-async def find_city_tool(ctx: RunContextWrapper[Any], name: str, country: str | None = None) -> str:
+async def find_city_tool(ctx: PlannerRunContext, name: str, country: str | None = None) -> str:
     """Look up a city: its country, latitude/longitude, population, IANA time zone and currency.
 
     Matches any common spelling, with or without accents ("Lisbon", "Lisboa", "Koln"); when several

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import astral.sun
-from agents import RunContextWrapper, function_tool
+from agents import function_tool
 from astral import Observer
 
-from agents_app.locales import locale_format
+from agents_app.context import PlannerRunContext, request_locale
 from agents_app.progress import tool_progress
 from agents_app.tools.holidays import parse_iso_date
 from agents_app.tools.places import lookup_city
-from agents_app.tools.request_locale import request_locale
 from agents_app.tools.results import ToolInputError, ToolResult, as_tool_output, is_error
+from agents_app.trips.locales import locale_format
 
 
 def _clock(moment: datetime | None) -> str | None:
@@ -86,7 +85,7 @@ def sun_times(city: str, day: str, country: str | None = None) -> ToolResult:
 
 
 @function_tool(name_override="sun_times")
-async def sun_times_tool(ctx: RunContextWrapper[Any], city: str, date: str, country: str | None = None) -> str:
+async def sun_times_tool(ctx: PlannerRunContext, city: str, date: str, country: str | None = None) -> str:
     """Sunrise, sunset, solar noon, civil dawn/dusk and day length at a city on a date.
 
     Times are HH:MM in the city's own time zone. Near the poles `sunrise`/`sunset` are null and

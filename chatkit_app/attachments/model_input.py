@@ -25,8 +25,9 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from openai.types.responses import ResponseInputContentParam, ResponseInputImageParam, ResponseInputTextParam
 
-from .attachments import RASTER_TYPES, raster_type, storage_path
-from .pdf_text import pdf_text
+from chatkit_app.attachments.files import storage_path
+from chatkit_app.attachments.pdf_text import pdf_text
+from chatkit_app.attachments.types import RASTER_TYPES, raster_type
 
 MAX_TEXT_CHARS = 20_000
 MAX_PDF_PAGES = 20

@@ -6,18 +6,30 @@ of two racing workers win, on PostgreSQL and SQLite alike. Unlike a
 transaction-scoped row lock or a session advisory lock, a lease needs no
 connection held open for the whole stream, and unlike them it can outlive a
 dead worker, so it expires unless its holder renews it.
+
+A streaming request holds its thread's lease and one of its user's stream
+slots (`limits`) through a `StreamGuard`: both taken before anything is
+stored or streamed (409 or 429 otherwise), renewed while the stream runs, and
+given back when it ends, fails or is cancelled by the client leaving.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .errors import ApiError
-from .models import ThreadLease
+from chatkit_app.guards import limits
+from chatkit_app.models import ThreadLease
+from chatkit_app.protocol.errors import ApiError
+from merak_project.runtime.db_threads import in_database_thread
+
+logger = logging.getLogger(__name__)
 
 # A holder renews its lease every third of this while it streams, so a thread whose worker died
 # (killed, its machine gone) takes a new message within this, and a healthy holder has two
@@ -70,12 +82,85 @@ def release(thread_id: str, user_id: str, holder: str) -> None:
     ThreadLease.objects.filter(thread_id=thread_id, user_id=user_id, holder=holder).delete()
 
 
-def is_held(thread_id: str, user_id: str, *, now: datetime | None = None) -> bool:
-    now = now or timezone.now()
-    return ThreadLease.objects.filter(thread_id=thread_id, user_id=user_id, expires_at__gt=now).exists()
-
-
 def purge_lapsed(*, now: datetime | None = None) -> int:
     """Delete leases nobody holds any more (their workers died); how many."""
     deleted, _ = ThreadLease.objects.filter(expires_at__lte=now or timezone.now()).delete()
     return deleted
+
+
+# A streaming request's lease and stream slot, held and renewed ----------------------------
+
+RENEW_EVERY_SECONDS = min(LEASE_SECONDS, limits.STREAM_SLOT_SECONDS) / 3
+
+_acquire_lease = in_database_thread(acquire)
+_renew_lease = in_database_thread(renew)
+_release_lease = in_database_thread(release)
+
+
+class StreamGuard:
+    """Held by one streaming request; `release()` is idempotent."""
+
+    def __init__(self, user_id: str, thread_id: str | None, slot: bool) -> None:
+        self.user_id = user_id
+        self.thread_id = thread_id
+        self.holder = new_holder()
+        self._slot = slot
+        self._leased = False
+        self._released = False
+
+    @classmethod
+    async def acquire(cls, user_id: str, thread_id: str | None) -> StreamGuard:
+        """Take a stream slot, then the thread's lease (none for a new thread); 429 or 409 when taken."""
+        guard = cls(user_id, thread_id, await limits.take_stream_slot(user_id))
+        try:
+            if thread_id is not None and lockable(thread_id):
+                # Marked before the lease is asked for: a request cancelled meanwhile (its client
+                # hung up) cannot tell whether the lease was written, and giving back a lease it
+                # does not hold is a no-op.
+                guard._leased = True
+                if not await _acquire_lease(thread_id, user_id, guard.holder):
+                    guard._leased = False
+                    raise ThreadBusy(
+                        "A reply is already streaming into this thread; try again when it ends.",
+                        headers={"Retry-After": "1"},
+                    )
+        except BaseException:
+            await guard.release()
+            raise
+        return guard
+
+    async def around(self, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        """`stream`, renewing what this guard holds while it runs and releasing it when it stops."""
+        # Started before the first event, the renewer keeps the request's place ahead in the
+        # database queue (`db_threads.ahead_of_streams`): renewals are rare, and must not lapse.
+        renewer = asyncio.create_task(self._renew_periodically())
+        try:
+            async for chunk in stream:
+                yield chunk
+        finally:
+            renewer.cancel()
+            # Shielded: a second cancellation must not leave the lease or the slot taken.
+            await asyncio.shield(self.release())
+
+    async def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        try:
+            if self._leased:
+                await _release_lease(self.thread_id, self.user_id, self.holder)
+        finally:
+            if self._slot:
+                await limits.give_back_stream_slot(self.user_id)
+
+    async def _renew_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY_SECONDS)
+            try:
+                if self._slot:
+                    await limits.renew_stream_slots(self.user_id)
+                if self._leased and not await _renew_lease(self.thread_id, self.user_id, self.holder):
+                    logger.warning("thread lease lost while streaming", extra={"thread_id": self.thread_id})
+                    self._leased = False
+            except Exception:
+                logger.warning("could not renew a stream's lease or slot", exc_info=True)

@@ -1,6 +1,6 @@
 """Per-user limits on `/chatkit`: requests per time window, and streams open at once.
 
-Counted in Django's default cache (`counters`), so every worker sharing that
+Counted in Django's default cache (`merak_project.runtime.counters`), so every worker sharing that
 cache (Redis through `CACHE_URL`) shares the counts; local memory counts per
 process. When the cache itself fails, requests are let through and the
 failure is logged: losing the limits for a while is better than refusing
@@ -14,14 +14,13 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 
-from .counters import counters_for_default_cache
-from .errors import ApiError
+from chatkit_app.protocol.errors import ApiError
+from merak_project.runtime.counters import counters_for_default_cache
 
 logger = logging.getLogger(__name__)
 
-# An open stream renews its slot this often (see `stream_guard`), and a slot
+# An open stream renews its slot this often (see `leases.StreamGuard`), and a slot
 # counter nobody renews expires: a worker that dies mid-stream frees its
 # users' slots within this time.
 STREAM_SLOT_SECONDS = 60
@@ -100,8 +99,3 @@ async def give_back_stream_slot(user_id: str) -> None:
         await counters_for_default_cache().take_back(_streams_key(user_id))
     except Exception:
         logger.warning("stream slot not given back: the cache failed", exc_info=True)
-
-
-def open_streams(user_id: str) -> int:
-    """How many streams the user has open, as counted (for tests and diagnostics)."""
-    return int(cache.get(_streams_key(user_id)) or 0)

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from . import tokens
-from .models import ClientToken
+from chatkit_app.identity import tokens
+from chatkit_app.models import ClientToken
 
 
 def state_of(token: ClientToken) -> str:

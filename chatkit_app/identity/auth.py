@@ -1,4 +1,4 @@
-"""Who is calling: the server key, client secrets, and the `RequestContext` built from them.
+"""Who is calling: the server key, client secrets, and the `RequestContext` built from them for each request.
 
 `/chatkit` accepts two credentials, both as `Authorization: Bearer ...`:
 
@@ -14,18 +14,32 @@ from __future__ import annotations
 import functools
 import hmac
 import re
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from . import request_log, tokens
-from .context import RequestContext
-from .decorators import AsyncView
-from .errors import ApiError, InvalidRequest
+from chatkit_app.identity import tokens
+from chatkit_app.protocol.decorators import AsyncView
+from chatkit_app.protocol.errors import ApiError, InvalidRequest
+from merak_project import request_log
 
 USER_ID_PATTERN = r"[A-Za-z0-9._:@+-]{1,128}"
 _USER_ID = re.compile(USER_ID_PATTERN)
 _BEARER = re.compile(r"Bearer +(\S+) *", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """Who is calling and what about: built once per `/chatkit` request."""
+
+    user_id: str
+    request_id: str = ""
+    locale: str = "en"
+    feature_flags: frozenset[str] = field(default_factory=frozenset)
+    # Set for `threads.create`: the id of the thread it makes, chosen before it exists so that
+    # its lease can be taken before the first event names it.
+    new_thread_id: str | None = None
 
 
 class Unauthenticated(ApiError):

@@ -24,9 +24,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .database import in_database_thread
-from .errors import ApiError
-from .models import ClientToken
+from chatkit_app.models import ClientToken
+from chatkit_app.protocol.errors import ApiError
+from merak_project.runtime.db_threads import in_database_thread
 
 logger = logging.getLogger(__name__)
 

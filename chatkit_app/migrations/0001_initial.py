@@ -5,78 +5,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('attachment_id', models.CharField(max_length=64, primary_key=True, serialize=False, verbose_name='attachment id')),
-                ('user_id', models.CharField(db_index=True, max_length=128, verbose_name='user id')),
-                ('thread_id', models.CharField(blank=True, db_index=True, default='', max_length=64, verbose_name='thread id')),
-                ('name', models.CharField(max_length=512)),
-                ('mime_type', models.CharField(max_length=255)),
-                ('type', models.CharField(max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('data', models.JSONField(help_text='The ChatKit Attachment, as JSON.')),
+                (
+                    "attachment_id",
+                    models.CharField(max_length=64, primary_key=True, serialize=False, verbose_name="attachment id"),
+                ),
+                ("user_id", models.CharField(db_index=True, max_length=128, verbose_name="user id")),
+                (
+                    "thread_id",
+                    models.CharField(blank=True, db_index=True, default="", max_length=64, verbose_name="thread id"),
+                ),
+                ("name", models.CharField(max_length=512)),
+                ("mime_type", models.CharField(max_length=255)),
+                ("type", models.CharField(max_length=16)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("data", models.JSONField(help_text="The ChatKit Attachment, as JSON.")),
             ],
         ),
         migrations.CreateModel(
-            name='Thread',
+            name="Thread",
             fields=[
-                ('seq', models.BigAutoField(primary_key=True, serialize=False)),
-                ('thread_id', models.CharField(max_length=64, unique=True, verbose_name='thread id')),
-                ('user_id', models.CharField(max_length=128, verbose_name='user id')),
-                ('title', models.CharField(blank=True, default='', max_length=512)),
-                ('status', models.CharField(default='active', max_length=16)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('data', models.JSONField(help_text='The ChatKit ThreadMetadata, as JSON.')),
+                ("seq", models.BigAutoField(primary_key=True, serialize=False)),
+                ("thread_id", models.CharField(max_length=64, unique=True, verbose_name="thread id")),
+                ("user_id", models.CharField(max_length=128, verbose_name="user id")),
+                ("title", models.CharField(blank=True, default="", max_length=512)),
+                ("status", models.CharField(default="active", max_length=16)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("data", models.JSONField(help_text="The ChatKit ThreadMetadata, as JSON.")),
             ],
             options={
-                'ordering': ['-created_at', '-seq'],
-                'indexes': [models.Index(fields=['user_id', 'created_at', 'seq'], name='thread_user_created')],
+                "ordering": ["-created_at", "-seq"],
+                "indexes": [models.Index(fields=["user_id", "created_at", "seq"], name="thread_user_created")],
             },
         ),
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('seq', models.BigAutoField(primary_key=True, serialize=False)),
-                ('item_id', models.CharField(max_length=64, verbose_name='item id')),
-                ('user_id', models.CharField(max_length=128, verbose_name='user id')),
-                ('type', models.CharField(max_length=32)),
-                ('created_at', models.DateTimeField()),
-                ('data', models.JSONField(help_text='The ChatKit ThreadItem, as JSON.')),
-                ('thread', models.ForeignKey(db_column='thread_id', db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='items', to='chatkit_app.thread', to_field='thread_id')),
+                ("seq", models.BigAutoField(primary_key=True, serialize=False)),
+                ("item_id", models.CharField(max_length=64, verbose_name="item id")),
+                ("user_id", models.CharField(max_length=128, verbose_name="user id")),
+                ("type", models.CharField(max_length=32)),
+                ("created_at", models.DateTimeField()),
+                ("data", models.JSONField(help_text="The ChatKit ThreadItem, as JSON.")),
+                (
+                    "thread",
+                    models.ForeignKey(
+                        db_column="thread_id",
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="chatkit_app.thread",
+                        to_field="thread_id",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'seq'],
+                "ordering": ["created_at", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('user_id', models.CharField(max_length=128, verbose_name='user id')),
-                ('kind', models.CharField(choices=[('positive', 'Positive'), ('negative', 'Negative')], max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='chatkit_app.item')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("user_id", models.CharField(max_length=128, verbose_name="user id")),
+                ("kind", models.CharField(choices=[("positive", "Positive"), ("negative", "Negative")], max_length=16)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="feedback", to="chatkit_app.item"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'feedback',
-                'constraints': [models.UniqueConstraint(fields=('item', 'user_id'), name='feedback_once_per_item')],
+                "verbose_name_plural": "feedback",
+                "constraints": [models.UniqueConstraint(fields=("item", "user_id"), name="feedback_once_per_item")],
             },
         ),
         migrations.AddIndex(
-            model_name='item',
-            index=models.Index(fields=['thread', 'created_at', 'seq'], name='item_thread_created'),
+            model_name="item",
+            index=models.Index(fields=["thread", "created_at", "seq"], name="item_thread_created"),
         ),
         migrations.AddConstraint(
-            model_name='item',
-            constraint=models.UniqueConstraint(fields=('thread', 'item_id'), name='item_unique_in_thread'),
+            model_name="item",
+            constraint=models.UniqueConstraint(fields=("thread", "item_id"), name="item_unique_in_thread"),
         ),
     ]

@@ -5,41 +5,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chatkit_app', '0001_initial'),
+        ("chatkit_app", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClientToken',
+            name="ClientToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('secret_hash', models.CharField(editable=False, max_length=64, unique=True, verbose_name='secret hash')),
-                ('user_id', models.CharField(db_index=True, max_length=128, verbose_name='user id')),
-                ('chain', models.UUIDField(db_index=True, editable=False, help_text='Shared by every token of one refresh chain.')),
-                ('created_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_reason', models.CharField(blank=True, choices=[('rotated', 'rotated (refreshed)'), ('reuse', 'chain revoked: a rotated secret was reused'), ('admin', 'revoked by an administrator')], default='', max_length=16)),
-                ('replaces', models.OneToOneField(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replaced_by', to='chatkit_app.clienttoken')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "secret_hash",
+                    models.CharField(editable=False, max_length=64, unique=True, verbose_name="secret hash"),
+                ),
+                ("user_id", models.CharField(db_index=True, max_length=128, verbose_name="user id")),
+                (
+                    "chain",
+                    models.UUIDField(
+                        db_index=True, editable=False, help_text="Shared by every token of one refresh chain."
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "revoked_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("rotated", "rotated (refreshed)"),
+                            ("reuse", "chain revoked: a rotated secret was reused"),
+                            ("admin", "revoked by an administrator"),
+                        ],
+                        default="",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "replaces",
+                    models.OneToOneField(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="replaced_by",
+                        to="chatkit_app.clienttoken",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ThreadLease',
+            name="ThreadLease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('thread_id', models.CharField(max_length=64, verbose_name='thread id')),
-                ('user_id', models.CharField(max_length=128, verbose_name='user id')),
-                ('holder', models.CharField(help_text='Random id of the stream holding the lease.', max_length=32)),
-                ('expires_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("thread_id", models.CharField(max_length=64, verbose_name="thread id")),
+                ("user_id", models.CharField(max_length=128, verbose_name="user id")),
+                ("holder", models.CharField(help_text="Random id of the stream holding the lease.", max_length=32)),
+                ("expires_at", models.DateTimeField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('thread_id', 'user_id'), name='one_stream_per_thread')],
+                "constraints": [models.UniqueConstraint(fields=("thread_id", "user_id"), name="one_stream_per_thread")],
             },
         ),
     ]

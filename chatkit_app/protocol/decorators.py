@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import request_log
-from .database import ahead_of_streams
-from .errors import error_response, response_for, to_api_error
+from chatkit_app.protocol.errors import error_response, response_for, to_api_error
+from merak_project import request_log
+from merak_project.runtime.db_threads import ahead_of_streams
 
 AsyncView = Callable[..., Awaitable[HttpResponse]]
 
@@ -20,7 +20,7 @@ def json_endpoint(*methods: str, any_origin: bool = False) -> Callable[[AsyncVie
 
     These endpoints are called by servers with their own credentials, never
     with a browser session, so CSRF does not apply. Their database work goes
-    ahead of that of responses already streaming (`database.ahead_of_streams`).
+    ahead of that of responses already streaming (`db_threads.ahead_of_streams`).
 
     `any_origin`: for signed (capability) URLs, whose signature is the
     credential and which carry no cookie, usable from any origin (a ChatKit
@@ -59,4 +59,3 @@ def json_endpoint(*methods: str, any_origin: bool = False) -> Callable[[AsyncVie
         return wrapper
 
     return decorate
-

@@ -9,8 +9,8 @@ from collections.abc import Awaitable
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 
-from .counters import cache_work
-from .database import in_database_thread
+from merak_project.runtime.counters import cache_work
+from merak_project.runtime.db_threads import in_database_thread
 
 logger = logging.getLogger(__name__)
 

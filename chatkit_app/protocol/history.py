@@ -22,8 +22,8 @@ from chatkit.types import (
 )
 from openai.types.responses import EasyInputMessageParam, ResponseInputContentParam, ResponseInputTextParam
 
-from .attachment_input import attachment_input
-from .responder import Responder
+from chatkit_app.attachments.model_input import attachment_input
+from chatkit_app.protocol.responder import Responder
 
 # The most of a browser's client tool output (or of a tag's data) the model reads.
 MAX_CLIENT_OUTPUT_CHARS = 4000
@@ -44,13 +44,14 @@ def assistant_text_input(text: str) -> EasyInputMessageParam:
 class MerakItemConverter(ThreadItemConverter):
     """Turns stored items into model input.
 
-    Attachments become their text, an image or a note (`attachment_input`); a widget becomes what the assistant showed
-    (its copy text), not a user message; workflows are left out, since the reply after them
-    states the facts their tasks found; hidden context stays a note from the user's side (the
-    itinerary buttons' requests); client tool calls pair a call with the browser's output,
-    and calls to client tools the agent does not have are left out. What the assistant said or
-    showed is plain text (`assistant_text_input`), readable by both OpenAI APIs. Which client
-    tools the agent has, what it reads of a card and whether it reads images are the responder's.
+    Attachments become their text, an image or a note (`attachments.model_input`); a
+    widget becomes what the assistant showed, not a user message; workflows are left out,
+    since the reply after them states the facts their tasks found; hidden context stays a
+    note from the user's side (a widget button's request); client tool calls pair a call
+    with the browser's output, and calls to client tools the agent does not have are left
+    out. What the assistant said or showed is plain text (`assistant_text_input`), readable
+    by both OpenAI APIs. Which client tools the agent has, what it reads of a widget and
+    whether it reads images are the responder's.
     """
 
     def __init__(self, responder: Responder) -> None:

@@ -66,7 +66,7 @@ class Responder(ABC):
         """What a widget's action asks the agent to do; `ActionRefused` when it is not one to act on."""
         raise ActionRefused(f"Unknown action `{action.type}`.")
 
-    def warm_up(self) -> None:
+    def warm_up(self) -> None:  # noqa: B027 - optional: most responders have nothing to build ahead
         """Build, before the first request, what the agent's first run would otherwise pay for."""
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from agents import Runner
 from chatkit.agents import AgentContext, stream_agent_response
 from chatkit.errors import CustomStreamError
-from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
+from chatkit.server import NonStreamingResult, StreamingResult
 from chatkit.types import (
     Action,
     ChatKitReq,
@@ -37,20 +37,16 @@ from chatkit.types import (
     WidgetItem,
     is_streaming_req,
 )
-from pydantic import TypeAdapter
 
-from .attachments import DjangoAttachmentStore
-from .context import RequestContext
-from .errors import InvalidRequest
-from .history import MerakItemConverter
-from .responder import ActionRefused, get_responder
-from .store import DjangoStore, get_store
+from chatkit_app.attachments.store import DjangoAttachmentStore
+from chatkit_app.identity.auth import RequestContext
+from chatkit_app.protocol.errors import InvalidRequest
+from chatkit_app.protocol.history import MerakItemConverter
+from chatkit_app.protocol.responder import ActionRefused, get_responder
+from chatkit_app.store import DjangoStore, get_store
+from merak_project.runtime.chatkit_sdk import LeanChatKitServer
 
 logger = logging.getLogger(__name__)
-
-# Built once: the SDK's own `process()` rebuilds this adapter on every request,
-# which costs milliseconds of CPU per call.
-_REQUEST = TypeAdapter(ChatKitReq)
 
 # A JSON `\u0000` escape (an even run of backslashes before it means the
 # backslash itself was escaped, which is harmless text).
@@ -59,11 +55,13 @@ _NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 # How much of a thread the model sees: the most recent items, oldest first.
 HISTORY_ITEMS = 100
 MAX_PAGE_SIZE = 100
+
+
 def _message_text(item: UserMessageItem) -> str:
     return "".join(part.text if part.type == "input_text" else f"@{part.text}" for part in item.content)
 
 
-class MerakChatKitServer(ChatKitServer[RequestContext]):
+class MerakChatKitServer(LeanChatKitServer[RequestContext]):
     """Routes ChatKit requests to the store, and streams replies from the responder's agent."""
 
     store: DjangoStore
@@ -81,7 +79,7 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
         if _NUL.search(raw):
             # PostgreSQL cannot store U+0000 (the store would replace it): refuse it on every database alike.
             raise InvalidRequest("Text may not contain NUL (U+0000) characters.")
-        return _REQUEST.validate_json(raw)
+        return super().parse(raw)
 
     def addressed(self, parsed: ChatKitReq, context: RequestContext) -> tuple[str | None, RequestContext]:
         """The thread this request is about and the context to handle it in.
@@ -103,16 +101,6 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
         if is_streaming_req(parsed):
             return StreamingResult(self._process_streaming(parsed, context))
         return NonStreamingResult(await self._process_non_streaming(parsed, context))
-
-    async def _process_streaming(self, request: Any, context: RequestContext) -> AsyncIterator[bytes]:
-        """The SDK's own, as SSE bytes, without its ERROR line and traceback for whatever fails.
-
-        What fails before the first event is the client's error (an unknown
-        thread, no pending tool call...), answered with a 4xx by the view;
-        what fails later is logged where it is caught (`streaming.EventPump`).
-        """
-        async for event in self._process_streaming_impl(request, context):
-            yield b"data: " + self._serialize(event) + b"\n\n"
 
     async def _check(self, request: Any, context: RequestContext) -> None:
         """Refuse, before anything is stored or streamed, what the SDK would only find out later.
@@ -226,4 +214,3 @@ class MerakChatKitServer(ChatKitServer[RequestContext]):
 def get_server() -> MerakChatKitServer:
     """The process-wide server (it holds no per-request state)."""
     return MerakChatKitServer()
-

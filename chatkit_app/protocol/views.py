@@ -1,24 +1,35 @@
-"""HTTP views: `/chatkit` (the ChatKit protocol), client tokens, attachment files, and `/healthz`."""
+"""`POST /chatkit` (the ChatKit protocol) and `GET /healthz`, and the JSON answers to anything else.
+
+A streaming reply is relayed from a task of its own (`EventPump`), so that a
+client hanging up (Django cancels the response) reaches the SDK as a
+cancellation at whatever it is awaiting: the SDK then stores the partial reply
+and its "cancelled" note. Cancelling its generator at a `yield` instead would
+skip that handling.
+"""
 
 from __future__ import annotations
 
-import json
+import asyncio
+import logging
+from collections.abc import AsyncIterator
 from typing import Any, cast
 
 from chatkit.server import StreamingResult
-from chatkit.types import is_streaming_req
+from chatkit.types import ErrorCode, ErrorEvent, is_streaming_req
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
-from . import attachments, health, limits, request_log, tokens
-from .auth import authenticate, server_key_required, valid_user_id
-from .context import RequestContext
-from .database import back_in_line_after_first
-from .decorators import json_endpoint
-from .errors import InvalidRequest, ServiceDisabled, error_response
-from .server import get_server
-from .stream_guard import StreamGuard
-from .streaming import EventPump
+from chatkit_app.guards import limits
+from chatkit_app.guards.leases import StreamGuard
+from chatkit_app.identity.auth import RequestContext, authenticate
+from chatkit_app.protocol import health
+from chatkit_app.protocol.decorators import json_endpoint
+from chatkit_app.protocol.errors import ServiceDisabled, error_response
+from chatkit_app.protocol.server import get_server
+from merak_project import request_log
+from merak_project.runtime.db_threads import back_in_line_after_first
+
+logger = logging.getLogger(__name__)
 
 
 @json_endpoint("POST")
@@ -57,68 +68,10 @@ async def _stream(parsed: Any, context: RequestContext, thread_id: str | None) -
     return response
 
 
-def _json_object(request: HttpRequest) -> dict[str, Any]:
-    try:
-        body = json.loads(request.body)
-    except (ValueError, RecursionError):
-        raise InvalidRequest("The request body is not valid JSON.", code="invalid_json") from None
-    if not isinstance(body, dict):
-        raise InvalidRequest("The request body must be a JSON object.")
-    return body
-
-
-def _token_response(issued: tokens.IssuedToken) -> JsonResponse:
-    response = JsonResponse(issued.as_json())
-    response["Cache-Control"] = "no-store"  # it carries a secret
-    return response
-
-
-@json_endpoint("POST")
-@server_key_required
-async def token_start(request: HttpRequest) -> HttpResponse:
-    """`{"user_id"}` -> a new client secret for that user (server to server, with the server key)."""
-    user_id = valid_user_id(_json_object(request).get("user_id"))
-    request_log.annotate(request, user_id=user_id)
-    return _token_response(await tokens.aissue(user_id))
-
-
-@json_endpoint("POST")
-@server_key_required
-async def token_refresh(request: HttpRequest) -> HttpResponse:
-    """`{"client_secret"}` -> its successor; the presented secret is revoked (server to server)."""
-    secret = _json_object(request).get("client_secret")
-    if not isinstance(secret, str) or not secret:
-        raise InvalidRequest("`client_secret` must be the current client secret.")
-    issued = await tokens.arefresh(secret)
-    request_log.annotate(request, user_id=issued.token.user_id)
-    return _token_response(issued)
-
-
 @json_endpoint("GET", "HEAD")
 async def healthz(request: HttpRequest) -> HttpResponse:
     healthy, checks = await health.report()
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
-
-
-@json_endpoint("POST", "PUT", any_origin=True)
-async def attachment_upload(request: HttpRequest, token: str) -> HttpResponse:
-    """The browser's upload of a file registered by `attachments.create` (signed URL)."""
-    attachment = await attachments.receive_upload(token, request)
-    # As `attachments.create` answers it: the metadata is the integration's, never the client's.
-    body = attachment.model_dump_json(exclude_none=True, exclude={"metadata"})
-    return HttpResponse(body, content_type="application/json")
-
-
-@json_endpoint("GET", "HEAD", any_origin=True)
-async def attachment_file(request: HttpRequest, token: str) -> HttpResponse:
-    """An attachment's bytes (signed URL): a raster image inline, for previews; anything else as a download."""
-    file = await attachments.open_file(token)
-    response = FileResponse(
-        file.handle, content_type=file.content_type, as_attachment=not file.inline, filename=file.name
-    )
-    for header, value in attachments.FILE_HEADERS.items():
-        response[header] = value
-    return response
 
 
 async def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -127,3 +80,86 @@ async def not_found(request: HttpRequest, exception: Exception | None = None) ->
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return error_response(500, "internal_error", "The server failed to handle this request.")
+
+
+# --- the relay of a streamed reply ----------------------------------------------------------
+
+_END = object()
+# Tasks finishing their cancellation after the response is gone (kept alive here).
+_draining: set[asyncio.Task] = set()
+
+STREAM_FAILED = (
+    b"data: "
+    + ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=True).model_dump_json(exclude_none=True).encode()
+    + b"\n\n"
+)
+
+
+class EventPump:
+    """Runs an async byte stream in its own task; read it with `first()` then iteration."""
+
+    def __init__(self, stream: AsyncIterator[bytes]) -> None:
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._task = asyncio.create_task(self._run(stream))
+
+    async def _run(self, stream: AsyncIterator[bytes]) -> None:
+        try:
+            async for chunk in stream:
+                self._queue.put_nowait(chunk)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # handed to the reader, which decides what the client sees
+            self._queue.put_nowait(exc)
+        finally:
+            self._queue.put_nowait(_END)
+
+    async def _next(self) -> bytes | None:
+        """The chunks available now, joined (no waiting beyond the first); None at the end."""
+        chunk = await self._queue.get()
+        parts = []
+        while True:
+            if chunk is _END:
+                break
+            if isinstance(chunk, Exception):
+                raise chunk
+            parts.append(chunk)
+            if self._queue.empty():
+                return b"".join(parts)
+            chunk = self._queue.get_nowait()
+        self._queue.put_nowait(_END)  # later calls see the end too
+        return b"".join(parts) if parts else None
+
+    async def first(self) -> bytes | None:
+        """The first chunk; errors raised before it propagate to the caller."""
+        try:
+            return await self._next()
+        except BaseException:
+            await self.aclose()
+            raise
+
+    async def relay(self, first: bytes | None) -> AsyncIterator[bytes]:
+        """Yields the stream's chunks; on disconnect, cancels the producer and lets it finish."""
+        try:
+            if first is not None:
+                yield first
+            while (chunk := await self._next()) is not None:
+                yield chunk
+        except Exception:
+            logger.exception("ChatKit stream failed after it started")
+            yield STREAM_FAILED
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        task = self._task
+        if task.done():
+            return
+        task.cancel()
+        try:
+            # Shielded: if we are cancelled again, the producer still completes
+            # its cancellation handling (storing the partial reply).
+            await asyncio.shield(task)
+        except BaseException:
+            if not task.done():
+                _draining.add(task)
+                task.add_done_callback(_draining.discard)

@@ -12,7 +12,7 @@ columns beside it (ids, type, user, created_at, title, status) agree with it.
 from __future__ import annotations
 
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import factory
 from chatkit.types import Attachment as SDKAttachment
@@ -26,7 +26,7 @@ _ITEM = TypeAdapter(ThreadItem)
 _ATTACHMENT = TypeAdapter(SDKAttachment)
 
 # Rows are stamped a minute apart from here, in creation order.
-EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def _minute(n: int) -> datetime:

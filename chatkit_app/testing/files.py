@@ -51,7 +51,10 @@ def _stream(content: bytes, compressed: bool = False) -> bytes:
 def _pages(page_count: int, contents: bytes) -> list[bytes]:
     """Catalog, page tree, `page_count` pages all showing content stream 4, then that stream and a font (5)."""
     kids = " ".join(f"{6 + n} 0 R" for n in range(page_count))
-    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>"
+    )
     return [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         f"<< /Type /Pages /Kids [{kids}] /Count {page_count} >>".encode(),

@@ -9,64 +9,26 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 
 import pytest
 import uvicorn
-from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import CaptureQueriesContext
 
-from chatkit_app import counters, database
-from chatkit_app.database import in_database_thread
-
-from .support.servers import free_port
-
-
-def parse_sse(raw: bytes) -> list[dict]:
-    """The JSON payloads of an SSE body, in order."""
-    events = []
-    for block in raw.decode().split("\n\n"):
-        for line in block.splitlines():
-            if line.startswith("data: "):
-                events.append(json.loads(line[len("data: ") :]))
-    return events
-
-
-@dataclass
-class ChatKitReply:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    events: list[dict] = field(default_factory=list)
-
-    @property
-    def json(self) -> dict:
-        return json.loads(self.body)
-
-    def of_type(self, event_type: str) -> list[dict]:
-        return [event for event in self.events if event["type"] == event_type]
-
-    @property
-    def assistant_text(self) -> str:
-        """The text of every assistant message the stream completed."""
-        done = [e["item"] for e in self.of_type("thread.item.done") if e["item"]["type"] == "assistant_message"]
-        return "".join(part["text"] for item in done for part in item["content"])
-
-
-def user_input(text: str = "hello", attachments: list[str] | None = None) -> dict:
-    """A ChatKit `UserMessageInput`, as the client sends it."""
-    return {"content": [{"type": "input_text", "text": text}], "attachments": attachments or [], "inference_options": {}}
-
-
-def proxy_headers(user: str = "alice") -> dict[str, str]:
-    """Trusted-proxy credentials: the server key, and the user it acts for."""
-    return {"Authorization": f"Bearer {settings.MERAK_SERVER_API_KEY}", "X-User-ID": user}
-
-
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
+from chatkit_app.testing.guards import close_redis_clients
+from chatkit_app.testing.protocol import (
+    REDIS_URL,
+    ChatKitReply,
+    local,
+    parse_sse,
+    proxy_headers,
+    redis_reachable,
+    user_input,
+)
+from chatkit_app.testing.servers import free_port
+from merak_project.runtime import db_threads
+from merak_project.runtime.db_threads import in_database_thread
 
 
 @pytest.fixture(autouse=True)
@@ -75,23 +37,11 @@ def empty_cache():
     cache.clear()
 
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def redis_reachable() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
 @pytest.fixture
 async def close_counter_clients():
     """Close the Redis counters' connections opened on this test's event loop, before it closes."""
     yield
-    await counters.close_clients()
+    await close_redis_clients()
 
 
 @pytest.fixture
@@ -136,11 +86,6 @@ def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
     return tmp_path
-
-
-def local(url: str) -> str:
-    """The path of a URL Django handed out (an attachment's upload or preview link), for the test client."""
-    return "/" + url.split("/", 3)[3]
 
 
 @pytest.fixture
@@ -193,7 +138,8 @@ def issue_token(transactional_db):
     """Issue a real client secret for a user (through the token service); `changes` edit its row after."""
     from asgiref.sync import sync_to_async
 
-    from chatkit_app import models, tokens
+    from chatkit_app import models
+    from chatkit_app.identity import tokens
 
     @sync_to_async
     def issue(user: str = "alice", **changes) -> str:
@@ -203,25 +149,6 @@ def issue_token(transactional_db):
         return issued.client_secret
 
     return issue
-
-
-async def stored_rows() -> dict[str, list]:
-    """Everything stored, to show a request changed nothing."""
-    from chatkit_app import models
-
-    tables = {
-        "threads": models.Thread.objects.order_by("seq").values_list(
-            "thread_id", "user_id", "title", "status", "updated_at", "data"
-        ),
-        "items": models.Item.objects.order_by("seq").values_list("item_id", "thread_id", "user_id", "data"),
-        "feedback": models.Feedback.objects.order_by("id").values_list("item_id", "user_id", "kind"),
-        "attachments": models.Attachment.objects.order_by("pk").values_list(
-            "attachment_id", "user_id", "thread_id", "data"
-        ),
-        "tokens": models.ClientToken.objects.order_by("id").values_list("id", "user_id", "expires_at", "revoked_at"),
-        "leases": models.ThreadLease.objects.order_by("id").values_list("thread_id", "user_id"),
-    }
-    return {name: [row async for row in rows] for name, rows in tables.items()}
 
 
 @pytest.fixture
@@ -253,7 +180,7 @@ def asgi_server(transactional_db) -> Iterator[str]:
 
     async def serve() -> None:
         await server.serve()
-        await counters.close_clients()
+        await close_redis_clients()
 
     thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
     thread.start()
@@ -270,7 +197,7 @@ def asgi_server(transactional_db) -> Iterator[str]:
 def queries(settings):
     """Capture the queries the store runs (on one database thread, so that all of them are seen)."""
     settings.MERAK_DB_THREADS = 1
-    database.close_connections()  # the next store call starts the executor with one thread
+    db_threads.stop()  # the next store call starts the executor with one thread
     on_db_thread = in_database_thread(lambda method, *args: method(*args))  # on that thread's connection
 
     @asynccontextmanager

@@ -9,8 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chatkit_app.models import Attachment, Feedback, Item, Thread
-
-from .factories import (
+from chatkit_app.testing.factories import (
     AssistantMessageFactory,
     AttachmentFactory,
     ClientToolCallFactory,

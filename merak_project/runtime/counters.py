@@ -196,9 +196,3 @@ def counters_for_default_cache() -> type[CacheCounters] | RedisCounters:
         _native.clear()  # only the current configuration is ever used
         counters = _native[signature] = RedisCounters(url, options)
     return counters
-
-
-async def close_clients() -> None:
-    """Close the Redis clients of the running event loop, before it stops."""
-    for counters in list(_native.values()):
-        await counters.close()

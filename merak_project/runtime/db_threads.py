@@ -175,8 +175,12 @@ def in_database_thread(func: Callable[P, R]) -> Callable[P, Any]:
     return _InDatabaseThread(func)
 
 
-def close_connections() -> None:
-    """Close the database threads' connections (tests, before the test database is dropped)."""
+def stop() -> None:
+    """Let the database threads finish their queued work, close their connections and end.
+
+    For a graceful shutdown, and in tests before the test database is dropped; the
+    next database call starts them again.
+    """
     global _executor
     with _lock:
         executor, _executor = _executor, None

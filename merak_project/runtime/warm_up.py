@@ -39,10 +39,10 @@ def warm_up() -> None:
     import openai.types.responses
     from django.urls import get_resolver
 
-    from chatkit_app.responder import get_responder
-    from chatkit_app.server import get_server
+    from chatkit_app.protocol.responder import get_responder
+    from chatkit_app.protocol.server import get_server
 
-    get_resolver().url_patterns  # imports every view module
+    list(get_resolver().url_patterns)  # imports every view module
     get_server()
     get_responder().warm_up()
     complete_models(chatkit.types, chatkit.widgets, openai.types.responses)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from django.db import connection
 
-from .support.servers import ROOT, free_port
+from chatkit_app.testing.servers import ROOT, free_port
 
 ENV_FILES = (ROOT / ".env", ROOT / "frontend" / ".env.local")
 
@@ -72,4 +72,3 @@ def test_dev_script_serves_on_the_ports_of_the_env_files_and_prints_urls_that_an
     for port in (backend_port, frontend_port):
         with pytest.raises(httpx.TransportError):
             httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
-

@@ -8,12 +8,9 @@ import logging
 import httpx
 import pytest
 
-from chatkit_app.request_log import RequestLogMiddleware
+from chatkit_app.testing.protocol import CREATE, bearer, proxy_headers, read_events, read_until_text, wait_for
 from merak_project.log_format import JsonFormatter
-
-from .conftest import bearer, proxy_headers
-from .test_limits import read_until_text, wait_for
-from .test_view_streaming import CREATE, read_events
+from merak_project.request_log import RequestLogMiddleware
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -156,10 +153,12 @@ async def test_signed_attachment_urls_are_logged_by_route_not_path(async_client,
 def test_a_stream_the_client_leaves_is_logged_as_cancelled(asgi_server, settings, log_lines):
     settings.MERAK_OFFLINE_STREAM_DELAY_MS = 5
 
-    with httpx.Client(timeout=30) as client:
-        with client.stream("POST", f"{asgi_server}/chatkit", json=CREATE, headers=proxy_headers()) as response:
-            request_id = response.headers["X-Request-ID"]
-            read_until_text(read_events(response))
+    with (
+        httpx.Client(timeout=30) as client,
+        client.stream("POST", f"{asgi_server}/chatkit", json=CREATE, headers=proxy_headers()) as response,
+    ):
+        request_id = response.headers["X-Request-ID"]
+        read_until_text(read_events(response))
 
     wait_for(lambda: any(line["request_id"] == request_id for line in log_lines()))
     line = next(line for line in log_lines() if line["request_id"] == request_id)

@@ -15,12 +15,11 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from chatkit_app import models
-from chatkit_app.attachment_links import preview_url
-from chatkit_app.attachments import TYPES_BY_EXTENSION
-
-from .conftest import local, stored_rows
-from .factories import AttachmentFactory
-from .files import GIF, JPEG_START, SVG_WITH_SCRIPT, WEBP_START, png
+from chatkit_app.attachments.links import preview_url
+from chatkit_app.attachments.types import TYPES_BY_EXTENSION
+from chatkit_app.testing.factories import AttachmentFactory
+from chatkit_app.testing.files import GIF, JPEG_START, SVG_WITH_SCRIPT, WEBP_START, png
+from chatkit_app.testing.protocol import local, stored_rows
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_in_tmp")]
 

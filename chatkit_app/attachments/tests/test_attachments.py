@@ -14,9 +14,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from chatkit_app import models
-
-from .conftest import local, user_input
-from .files import png
+from chatkit_app.testing.files import png
+from chatkit_app.testing.protocol import local, user_input
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_in_tmp")]
 

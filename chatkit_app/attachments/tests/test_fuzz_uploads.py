@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from .conftest import local, stored_rows
-from .test_fuzz import FUZZ
+from chatkit_app.testing.protocol import FUZZ, local, stored_rows
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_in_tmp")]
 

@@ -7,12 +7,11 @@ import base64
 import pytest
 from chatkit.types import FileAttachment, ImageAttachment
 
-from chatkit_app import attachment_input as module
-from chatkit_app.attachment_input import attachment_input
-from chatkit_app.responder import get_responder
-
-from .conftest import user_input
-from .files import GIF, pdf, png
+from chatkit_app.attachments import model_input as module
+from chatkit_app.attachments.model_input import attachment_input
+from chatkit_app.protocol.responder import get_responder
+from chatkit_app.testing.files import GIF, pdf, png
+from chatkit_app.testing.protocol import user_input
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_in_tmp")]
 

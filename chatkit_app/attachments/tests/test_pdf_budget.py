@@ -16,11 +16,10 @@ import httpx
 import pytest
 from chatkit.types import FileAttachment
 
-from chatkit_app import attachment_input as reader
-from chatkit_app import pdf_text
-
-from .conftest import local, proxy_headers, user_input
-from .files import pdf, pdf_of_many_operators
+from chatkit_app.attachments import model_input as reader
+from chatkit_app.attachments import pdf_text
+from chatkit_app.testing.files import pdf, pdf_of_many_operators
+from chatkit_app.testing.protocol import local, proxy_headers, user_input
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_in_tmp")]
 
@@ -146,7 +145,9 @@ async def test_the_reader_gets_no_secrets_and_runs_below_the_workers_priority(at
         return child
 
     monkeypatch.setattr(pdf_text.asyncio, "create_subprocess_exec", inspecting)
-    await reader.attachment_input(as_file(await attach("booking.pdf", "application/pdf", pdf("Porto"))), send_images=False)
+    await reader.attachment_input(
+        as_file(await attach("booking.pdf", "application/pdf", pdf("Porto"))), send_images=False
+    )
 
     assert seen["environ"] == b""
     assert seen["nice"] >= os.nice(0) + 10

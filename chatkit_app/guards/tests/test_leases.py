@@ -11,14 +11,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from chatkit_app import stream_guard, thread_locks
+from chatkit_app.guards import leases
 from chatkit_app.models import Item, ThreadLease
-
-from .conftest import parse_sse, proxy_headers
-from .factories import ThreadFactory, UserMessageFactory
-from .support.servers import postgres_test_database_url, servers
-from .test_limits import read_until_text, wait_for
-from .test_view_streaming import CREATE, read_events
+from chatkit_app.testing.factories import ThreadFactory, UserMessageFactory
+from chatkit_app.testing.guards import lease_is_held
+from chatkit_app.testing.protocol import CREATE, parse_sse, proxy_headers, read_events, read_until_text, wait_for
+from chatkit_app.testing.servers import postgres_test_database_url, servers
 
 T0 = timezone.now()
 
@@ -32,48 +30,48 @@ def later(seconds: float):
 
 @pytest.mark.django_db
 def test_a_held_lease_cannot_be_taken_until_released():
-    assert thread_locks.acquire("thr_1", "alice", "first", now=T0)
-    assert not thread_locks.acquire("thr_1", "alice", "second", now=later(1))
+    assert leases.acquire("thr_1", "alice", "first", now=T0)
+    assert not leases.acquire("thr_1", "alice", "second", now=later(1))
 
-    thread_locks.release("thr_1", "alice", "first")
+    leases.release("thr_1", "alice", "first")
 
-    assert thread_locks.acquire("thr_1", "alice", "second", now=later(2))
+    assert leases.acquire("thr_1", "alice", "second", now=later(2))
 
 
 @pytest.mark.django_db
 def test_a_lapsed_lease_is_taken_over_and_its_old_holder_cannot_renew_or_release_it():
-    thread_locks.acquire("thr_1", "alice", "dead-worker", now=T0)
-    lapse = thread_locks.LEASE_SECONDS
+    leases.acquire("thr_1", "alice", "dead-worker", now=T0)
+    lapse = leases.LEASE_SECONDS
 
-    assert not thread_locks.acquire("thr_1", "alice", "new", now=later(lapse - 1))
-    assert thread_locks.acquire("thr_1", "alice", "new", now=later(lapse))
-    assert not thread_locks.renew("thr_1", "alice", "dead-worker", now=later(lapse + 1))
-    thread_locks.release("thr_1", "alice", "dead-worker")
-    assert thread_locks.is_held("thr_1", "alice", now=later(lapse + 1))
+    assert not leases.acquire("thr_1", "alice", "new", now=later(lapse - 1))
+    assert leases.acquire("thr_1", "alice", "new", now=later(lapse))
+    assert not leases.renew("thr_1", "alice", "dead-worker", now=later(lapse + 1))
+    leases.release("thr_1", "alice", "dead-worker")
+    assert lease_is_held("thr_1", "alice", now=later(lapse + 1))
 
 
 @pytest.mark.django_db
 def test_renewing_keeps_the_lease():
-    lapse = thread_locks.LEASE_SECONDS
-    thread_locks.acquire("thr_1", "alice", "holder", now=T0)
+    lapse = leases.LEASE_SECONDS
+    leases.acquire("thr_1", "alice", "holder", now=T0)
 
-    assert thread_locks.renew("thr_1", "alice", "holder", now=later(0.8 * lapse))
+    assert leases.renew("thr_1", "alice", "holder", now=later(0.8 * lapse))
 
-    assert not thread_locks.acquire("thr_1", "alice", "other", now=later(1.3 * lapse))
-    assert thread_locks.is_held("thr_1", "alice", now=later(1.3 * lapse))
+    assert not leases.acquire("thr_1", "alice", "other", now=later(1.3 * lapse))
+    assert lease_is_held("thr_1", "alice", now=later(1.3 * lapse))
 
 
 @pytest.mark.django_db
 def test_leases_of_different_users_never_meet():
     """Bob naming Alice's thread id must not wait on (or learn of) Alice's stream."""
-    assert thread_locks.acquire("thr_1", "alice", "a", now=T0)
-    assert thread_locks.acquire("thr_1", "bob", "b", now=T0)
+    assert leases.acquire("thr_1", "alice", "a", now=T0)
+    assert leases.acquire("thr_1", "bob", "b", now=T0)
 
 
 def test_ids_longer_than_any_thread_id_are_not_locked():
-    assert thread_locks.lockable("thr_" + "x" * 60)
-    assert not thread_locks.lockable("x" * 65)
-    assert not thread_locks.lockable("")
+    assert leases.lockable("thr_" + "x" * 60)
+    assert not leases.lockable("x" * 65)
+    assert not leases.lockable("")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -88,7 +86,7 @@ def test_of_racing_workers_exactly_one_takes_the_lease():
 
         try:
             barrier.wait()
-            if thread_locks.acquire("thr_race", "alice", f"holder{n}"):
+            if leases.acquire("thr_race", "alice", f"holder{n}"):
                 won.append(n)
         finally:
             connections.close_all()
@@ -229,20 +227,22 @@ def test_a_reply_longer_than_its_lease_keeps_the_thread_by_renewing_it(
 ):
     """No false 409s the other way: a healthy reply that outlives several lease terms still holds its thread."""
     settings.MERAK_OFFLINE_STREAM_DELAY_MS = 15
-    monkeypatch.setattr(thread_locks, "LEASE_SECONDS", 0.6)
-    monkeypatch.setattr(stream_guard, "RENEW_EVERY_SECONDS", 0.2)
+    monkeypatch.setattr(leases, "LEASE_SECONDS", 0.6)
+    monkeypatch.setattr(leases, "RENEW_EVERY_SECONDS", 0.2)
     arrivals: list[float] = []
 
-    with httpx.Client(timeout=30) as client:
-        with client.stream(
+    with (
+        httpx.Client(timeout=30) as client,
+        client.stream(
             "POST", f"{asgi_server}/chatkit", json=follow_up(alices_thread, "make it 4 days"), headers=proxy_headers()
-        ) as first:
-            reader = threading.Thread(target=lambda: arrivals.extend(t for t, _ in read_events(first)))
-            reader.start()
-            time.sleep(3 * thread_locks.LEASE_SECONDS)
-            busy = client.post(f"{asgi_server}/chatkit", json=follow_up(alices_thread, "hi"), headers=proxy_headers())
-            asked_at = time.monotonic()
-            reader.join(timeout=30)
+        ) as first,
+    ):
+        reader = threading.Thread(target=lambda: arrivals.extend(t for t, _ in read_events(first)))
+        reader.start()
+        time.sleep(3 * leases.LEASE_SECONDS)
+        busy = client.post(f"{asgi_server}/chatkit", json=follow_up(alices_thread, "hi"), headers=proxy_headers())
+        asked_at = time.monotonic()
+        reader.join(timeout=30)
 
     assert arrivals[-1] > asked_at, "the reply was still streaming when the second message came"
     assert_busy(busy)
@@ -306,10 +306,10 @@ def test_a_client_leaving_one_process_frees_the_thread_for_the_other(two_servers
 
 @pytest.mark.django_db
 def test_lapsed_leases_are_purged_and_held_ones_kept():
-    thread_locks.acquire("thr_dead", "alice", "dead", now=T0)
-    thread_locks.acquire("thr_live", "alice", "live", now=later(100))
+    leases.acquire("thr_dead", "alice", "dead", now=T0)
+    leases.acquire("thr_live", "alice", "live", now=later(100))
 
-    assert thread_locks.purge_lapsed(now=later(thread_locks.LEASE_SECONDS + 1)) == 1
+    assert leases.purge_lapsed(now=later(leases.LEASE_SECONDS + 1)) == 1
 
     assert list(ThreadLease.objects.values_list("thread_id", flat=True)) == ["thr_live"]
 

@@ -6,18 +6,18 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from django.core.cache import cache
 
-from chatkit_app import checks, counters, limits
+from chatkit_app import checks
+from chatkit_app.guards import limits
 from chatkit_app.models import ThreadLease
-
-from .conftest import proxy_headers, stored_rows
-from .factories import ThreadFactory, UserMessageFactory
-from .test_view_streaming import CREATE, read_events
+from chatkit_app.testing.factories import ThreadFactory, UserMessageFactory
+from chatkit_app.testing.guards import open_streams
+from chatkit_app.testing.protocol import CREATE, proxy_headers, read_events, read_until_text, stored_rows, wait_for
+from merak_project.runtime import counters
 
 LIST = {"type": "threads.list", "params": {}}
 
@@ -50,7 +50,7 @@ async def test_on_redis_the_counters_are_asyncio_calls_on_django_s_keys_and_expi
 
     assert isinstance(counters.counters_for_default_cache(), counters.RedisCounters)
     # Django's cache reads what the event loop's client wrote, under the same (prefixed) keys...
-    assert cache.get(f"merak:rate:alice:{window}") == 1 and limits.open_streams("alice") == 1
+    assert cache.get(f"merak:rate:alice:{window}") == 1 and open_streams("alice") == 1
     # ...and no counter outlives its purpose: the window's, or a dead worker's slots.
     assert 0 < cache.ttl(f"merak:rate:alice:{window}") <= 61
     assert 0 < cache.ttl("merak:streams:alice") <= limits.STREAM_SLOT_SECONDS
@@ -78,7 +78,7 @@ async def test_open_streams_are_limited_per_user_and_given_back(any_cache, setti
     with pytest.raises(limits.RateLimited) as refused:
         await limits.take_stream_slot("alice")
     assert await limits.take_stream_slot("bob")
-    assert limits.open_streams("alice") == 2, "a refused stream holds no slot"
+    assert open_streams("alice") == 2, "a refused stream holds no slot"
     await limits.give_back_stream_slot("alice")
 
     assert await limits.take_stream_slot("alice")
@@ -92,7 +92,7 @@ async def test_a_lapsed_slot_counter_is_not_driven_negative(any_cache, settings)
 
     await limits.give_back_stream_slot("alice")
 
-    assert limits.open_streams("alice") == 0 and cache.get("merak:streams:alice") is None
+    assert open_streams("alice") == 0 and cache.get("merak:streams:alice") is None
     assert await limits.take_stream_slot("alice")
 
 
@@ -110,7 +110,7 @@ async def test_concurrent_requests_are_each_counted_once(any_cache, settings):
     slots = await asyncio.gather(*(outcome(limits.take_stream_slot("alice")) for _ in range(12)))
 
     assert counted.count(None) == 20, "exactly the limit got through"
-    assert slots.count(True) == 5 and limits.open_streams("alice") == 5
+    assert slots.count(True) == 5 and open_streams("alice") == 5
 
 
 async def test_a_failing_cache_lets_requests_through(unreachable_cache, settings):
@@ -178,29 +178,6 @@ def open_stream(client: httpx.Client, url: str, body: dict, user: str = "alice")
     return client.stream("POST", f"{url}/chatkit", json=body, headers=proxy_headers(user))
 
 
-def read_until_text(events: Iterator[tuple[float, dict]], words: int = 3) -> None:
-    """Read events until the reply has written a few words (the stream is then well under way).
-
-    Keep reading from the same `events`: a second `read_events()` cannot
-    resume the stream, and dropping the first one closes the connection.
-    """
-    text = ""
-    for _, event in events:
-        update = event.get("update", {})
-        if update.get("type") == "assistant_message.content_part.text_delta":
-            text += update["delta"]
-            if len(text.split()) >= words:
-                return
-    raise AssertionError("the stream ended before it wrote anything")
-
-
-def wait_for(condition, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_a_user_with_all_streams_open_gets_429_until_one_ends(asgi_server, any_cache, settings):
     settings.MERAK_MAX_OPEN_STREAMS_PER_USER = 1
     settings.MERAK_OFFLINE_STREAM_DELAY_MS = 3
@@ -212,7 +189,7 @@ def test_a_user_with_all_streams_open_gets_429_until_one_ends(asgi_server, any_c
             refused = client.post(f"{asgi_server}/chatkit", json=CREATE, headers=proxy_headers("alice"))
             other_user = client.post(f"{asgi_server}/chatkit", json=CREATE, headers=proxy_headers("bob"))
             assert list(events)[-1][1]["type"] != "error", "the first stream ran to its end"
-        wait_for(lambda: limits.open_streams("alice") == 0)
+        wait_for(lambda: open_streams("alice") == 0)
         again = client.post(f"{asgi_server}/chatkit", json=CREATE, headers=proxy_headers("alice"))
 
     assert refused.status_code == 429 and refused.json()["error"]["code"] == "too_many_streams"
@@ -238,15 +215,14 @@ def test_a_client_leaving_mid_stream_gives_back_its_slot_and_lease(asgi_server, 
         },
     }
 
-    with httpx.Client(timeout=30) as client:
-        with open_stream(client, asgi_server, body) as response:
-            read_until_text(read_events(response))
-            assert limits.open_streams("alice") == 1
-            assert ThreadLease.objects.filter(thread_id=thread.thread_id).exists()
+    with httpx.Client(timeout=30) as client, open_stream(client, asgi_server, body) as response:
+        read_until_text(read_events(response))
+        assert open_streams("alice") == 1
+        assert ThreadLease.objects.filter(thread_id=thread.thread_id).exists()
         # Leaving the block closed the connection mid-reply.
 
-    wait_for(lambda: limits.open_streams("alice") == 0 and not ThreadLease.objects.exists())
+    wait_for(lambda: open_streams("alice") == 0 and not ThreadLease.objects.exists())
     with httpx.Client(timeout=30) as client:
         again = client.post(f"{asgi_server}/chatkit", json=body, headers=proxy_headers("alice"))
     assert again.status_code == 200
-    wait_for(lambda: limits.open_streams("alice") == 0 and not ThreadLease.objects.exists())
+    wait_for(lambda: open_streams("alice") == 0 and not ThreadLease.objects.exists())

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from chatkit_app import limits, stream_guard, thread_locks
+from chatkit_app.guards import leases, limits
+from chatkit_app.guards.leases import StreamGuard
 from chatkit_app.models import ThreadLease
-from chatkit_app.stream_guard import StreamGuard
+from chatkit_app.testing.guards import open_streams
 
 # Each test on local memory and on Redis (the counters there are redis-py asyncio calls, which a
 # cancellation may interrupt mid-command).
@@ -40,35 +41,35 @@ async def test_a_stream_holds_a_slot_and_the_lease_and_gives_both_back_at_its_en
     settings.MERAK_MAX_OPEN_STREAMS_PER_USER = 2
     guard = await StreamGuard.acquire("alice", "thr_a")
 
-    assert limits.open_streams("alice") == 1 and await ThreadLease.objects.filter(thread_id="thr_a").aexists()
+    assert open_streams("alice") == 1 and await ThreadLease.objects.filter(thread_id="thr_a").aexists()
     await drain(guard.around(slow_stream(2, 0)))
 
-    assert limits.open_streams("alice") == 0 and not await ThreadLease.objects.aexists()
+    assert open_streams("alice") == 0 and not await ThreadLease.objects.aexists()
 
 
 async def test_a_busy_thread_refuses_the_second_guard_and_keeps_no_slot_for_it(settings):
     settings.MERAK_MAX_OPEN_STREAMS_PER_USER = 2
     await StreamGuard.acquire("alice", "thr_a")
 
-    with pytest.raises(thread_locks.ThreadBusy):
+    with pytest.raises(leases.ThreadBusy):
         await StreamGuard.acquire("alice", "thr_a")
 
-    assert limits.open_streams("alice") == 1
+    assert open_streams("alice") == 1
 
 
 async def test_a_new_thread_needs_no_lease(settings):
     settings.MERAK_MAX_OPEN_STREAMS_PER_USER = 1
     guard = await StreamGuard.acquire("alice", None)
 
-    assert not await ThreadLease.objects.aexists() and limits.open_streams("alice") == 1
+    assert not await ThreadLease.objects.aexists() and open_streams("alice") == 1
     await guard.release()
     await guard.release()  # idempotent
-    assert limits.open_streams("alice") == 0
+    assert open_streams("alice") == 0
 
 
 async def test_a_long_stream_renews_its_lease_and_its_slot(settings, monkeypatch):
     settings.MERAK_MAX_OPEN_STREAMS_PER_USER = 1
-    monkeypatch.setattr(stream_guard, "RENEW_EVERY_SECONDS", 0.05)
+    monkeypatch.setattr(leases, "RENEW_EVERY_SECONDS", 0.05)
     renewed_slots = []
 
     async def renew_slots(user_id: str) -> None:
@@ -93,7 +94,7 @@ async def test_a_failing_stream_gives_everything_back(settings):
     with pytest.raises(RuntimeError):
         await drain(guard.around(failing_stream()))
 
-    assert limits.open_streams("alice") == 0 and not await ThreadLease.objects.aexists()
+    assert open_streams("alice") == 0 and not await ThreadLease.objects.aexists()
 
 
 async def test_a_cancelled_stream_gives_everything_back(settings):
@@ -107,4 +108,4 @@ async def test_a_cancelled_stream_gives_everything_back(settings):
     with pytest.raises(asyncio.CancelledError):
         await task
 
-    assert limits.open_streams("alice") == 0 and not await ThreadLease.objects.aexists()
+    assert open_streams("alice") == 0 and not await ThreadLease.objects.aexists()

@@ -12,10 +12,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from chatkit_app import auth, checks, tokens
+from chatkit_app import checks
+from chatkit_app.identity import auth, tokens
 from chatkit_app.models import ClientToken
-
-from .conftest import bearer, stored_rows
+from chatkit_app.testing.protocol import bearer, stored_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

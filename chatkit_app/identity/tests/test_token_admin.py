@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from chatkit_app import tokens
+from chatkit_app.identity import tokens
 from chatkit_app.models import ClientToken
 
 pytestmark = pytest.mark.django_db

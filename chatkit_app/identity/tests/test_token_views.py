@@ -11,8 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from chatkit_app.models import ClientToken
-
-from .conftest import bearer, proxy_headers
+from chatkit_app.testing.protocol import bearer, proxy_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from chatkit_app import tokens
+from chatkit_app.identity import tokens
 from chatkit_app.models import ClientToken
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from chatkit_app import attachments
+from chatkit_app.attachments import files
 
 
 class Command(BaseCommand):
@@ -17,5 +17,5 @@ class Command(BaseCommand):
         parser.add_argument("--hours", type=int, default=24, help="leave unsent attachments this long (24)")
 
     def handle(self, *args: Any, hours: int, **options: Any) -> None:
-        purged = attachments.purge_unsent(timedelta(hours=hours))
+        purged = files.purge_unsent(timedelta(hours=hours))
         self.stdout.write(f"Deleted {purged} attachment(s) never sent in a message.")

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from chatkit_app import thread_locks, tokens
+from chatkit_app.guards import leases
+from chatkit_app.identity import tokens
 
 
 class Command(BaseCommand):
@@ -18,5 +19,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, days: int, **options: Any) -> None:
         purged = tokens.purge(older_than=timedelta(days=days))
-        leases = thread_locks.purge_lapsed()
-        self.stdout.write(f"Deleted {purged} client token(s) and {leases} lapsed thread lease(s).")
+        lapsed = leases.purge_lapsed()
+        self.stdout.write(f"Deleted {purged} client token(s) and {lapsed} lapsed thread lease(s).")

@@ -12,9 +12,9 @@ import time
 import httpx
 import pytest
 
-from .conftest import bearer, proxy_headers
-from .support.servers import postgres_test_database_url, servers
-from .support.tcp_proxy import TcpProxy
+from chatkit_app.testing.protocol import bearer, proxy_headers
+from chatkit_app.testing.servers import postgres_test_database_url, servers
+from chatkit_app.testing.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,10 +11,7 @@ import time
 import pytest
 
 from chatkit_app.models import ThreadLease
-
-from .conftest import proxy_headers
-from .test_limits import wait_for
-from .test_view_streaming import CREATE
+from chatkit_app.testing.protocol import CREATE, proxy_headers, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from .conftest import stored_rows
+from chatkit_app.testing.protocol import FUZZ, stored_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,11 +28,6 @@ REQUEST_TYPES = [
     "items.list", "items.feedback", "attachments.create", "attachments.delete",
 ]  # fmt: skip
 
-FUZZ = hypothesis_settings(
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 
 leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
 json_values = st.recursive(
@@ -99,7 +94,7 @@ bodies = st.one_of(
 @pytest.fixture
 def fuzzed_thread(transactional_db, settings):
     """Alice's thread for requests to aim at; no rate limit (set once: each `settings.X =` stacks an override)."""
-    from .factories import AssistantMessageFactory, ThreadFactory, UserMessageFactory
+    from chatkit_app.testing.factories import AssistantMessageFactory, ThreadFactory, UserMessageFactory
 
     settings.MERAK_RATE_LIMIT_REQUESTS = 0
     thread = ThreadFactory(user_id="alice", thread_id=THREAD_ID)

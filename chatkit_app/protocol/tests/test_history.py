@@ -35,14 +35,13 @@ from chatkit.widgets import Card, Text
 from openai.types.responses import ResponseInputParam
 from pydantic import TypeAdapter
 
-from agents_app.conversation import read_conversation
+from agents_app.offline.conversation import read_conversation
 from chatkit_app import models
-from chatkit_app.attachments import storage_path
-from chatkit_app.history import MAX_CLIENT_OUTPUT_CHARS, MerakItemConverter
-from chatkit_app.responder import get_responder
-
-from .conftest import proxy_headers, user_input
-from .test_attachment_input import pdf
+from chatkit_app.attachments.files import storage_path
+from chatkit_app.protocol.history import MAX_CLIENT_OUTPUT_CHARS, MerakItemConverter
+from chatkit_app.protocol.responder import get_responder
+from chatkit_app.testing.files import pdf
+from chatkit_app.testing.protocol import proxy_headers, user_input
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -122,8 +121,12 @@ async def test_the_accept_language_locale_shapes_dates_times_and_numbers(chatkit
 
 def _user(text: str) -> UserMessageItem:
     return UserMessageItem(
-        id="msg_u", thread_id="thr", created_at=NOW, content=[UserMessageTextContent(text=text)],
-        attachments=[], inference_options={},
+        id="msg_u",
+        thread_id="thr",
+        created_at=NOW,
+        content=[UserMessageTextContent(text=text)],
+        attachments=[],
+        inference_options={},
     )
 
 
@@ -131,11 +134,16 @@ async def test_cards_become_what_the_assistant_showed_and_workflows_are_left_out
     items = [
         _user("3 days in Lisbon"),
         WorkflowItem(
-            id="wf", thread_id="thr", created_at=NOW,
+            id="wf",
+            thread_id="thr",
+            created_at=NOW,
             workflow=Workflow(type="custom", tasks=[CustomTask(title="Found Lisbon", status_indicator="complete")]),
         ),
         WidgetItem(
-            id="w1", thread_id="thr", created_at=NOW, widget=Card(children=[Text(value="Day 1")]),
+            id="w1",
+            thread_id="thr",
+            created_at=NOW,
+            widget=Card(children=[Text(value="Day 1")]),
             copy_text="Day 1: arrival",
         ),
         WidgetItem(id="w2", thread_id="thr", created_at=NOW, widget=Card(children=[Text(value="Day 9")])),
@@ -163,16 +171,23 @@ async def test_hidden_context_is_read_as_the_users_request():
 
     model_input = await MerakItemConverter(get_responder()).to_agent_input([_user("3 days in Lisbon"), note])
 
-    assert model_input[-1]["role"] == "user" and "<HiddenContext>\nNew plan: 4 days in Lisbon.\n</HiddenContext>" in (
-        model_input[-1]["content"][0]["text"]
+    assert (
+        model_input[-1]["role"] == "user"
+        and "<HiddenContext>\nNew plan: 4 days in Lisbon.\n</HiddenContext>" in (model_input[-1]["content"][0]["text"])
     )
 
 
 async def test_client_tool_calls_pair_call_and_output_and_unknown_ones_are_left_out():
     def call(name, output, status="completed"):
         return ClientToolCallItem(
-            id=f"tc_{name}", thread_id="thr", created_at=NOW, status=status, call_id=f"call_{name}",
-            name=name, arguments={"city": "Lisbon"}, output=output,
+            id=f"tc_{name}",
+            thread_id="thr",
+            created_at=NOW,
+            status=status,
+            call_id=f"call_{name}",
+            name=name,
+            arguments={"city": "Lisbon"},
+            output=output,
         )
 
     converter = MerakItemConverter(get_responder())
@@ -195,13 +210,20 @@ RESPONSES_INPUT = TypeAdapter(ResponseInputParam)
 @pytest.fixture
 def every_kind_of_item(media_in_tmp) -> list[ThreadItem]:
     """A thread holding each kind of item ChatKit stores, with a text file, a PDF and an image attached."""
-    files = {"atc_txt": b"Hotel Avenida, Lisbon", "atc_pdf": pdf("Hotel in Porto"), "atc_png": b"\x89PNG\r\n\x1a\n" + bytes(16)}
+    files = {
+        "atc_txt": b"Hotel Avenida, Lisbon",
+        "atc_pdf": pdf("Hotel in Porto"),
+        "atc_png": b"\x89PNG\r\n\x1a\n" + bytes(16),
+    }
     for attachment_id, data in files.items():
         (media_in_tmp / storage_path(attachment_id)).parent.mkdir(exist_ok=True)
         (media_in_tmp / storage_path(attachment_id)).write_bytes(data)
     asking = UserMessageItem(
         id="msg_u1", thread_id="thr", created_at=NOW,
-        content=[UserMessageTextContent(text="Plan around "), UserMessageTagContent(id="t", text="Lisbon", data={"cc": "PT"})],
+        content=[
+            UserMessageTextContent(text="Plan around "),
+            UserMessageTagContent(id="t", text="Lisbon", data={"cc": "PT"}),
+        ],
         attachments=[
             FileAttachment(id="atc_txt", name="booking.txt", mime_type="text/plain"),
             FileAttachment(id="atc_pdf", name="booking.pdf", mime_type="application/pdf"),
@@ -215,7 +237,9 @@ def every_kind_of_item(media_in_tmp) -> list[ThreadItem]:
             id="wf", thread_id="thr", created_at=NOW,
             workflow=Workflow(type="custom", tasks=[CustomTask(title="Found Lisbon", status_indicator="complete")]),
         ),
-        WidgetItem(id="w1", thread_id="thr", created_at=NOW, widget=Card(children=[Text(value="Day 1")]), copy_text="Day 1"),
+        WidgetItem(
+            id="w1", thread_id="thr", created_at=NOW, widget=Card(children=[Text(value="Day 1")]), copy_text="Day 1",
+        ),
         AssistantMessageItem(
             id="msg_a1", thread_id="thr", created_at=NOW,
             content=[AssistantMessageContent(text="Day 1: Alfama."), AssistantMessageContent(text="Day 2: Belém.")],
@@ -230,10 +254,13 @@ def every_kind_of_item(media_in_tmp) -> list[ThreadItem]:
             id="tc", thread_id="thr", created_at=NOW, status="completed", call_id="call_1", name="open_map",
             arguments={"city": "Lisbon"}, output={"opened": True},
         ),
-        AssistantMessageItem(id="msg_a2", thread_id="thr", created_at=NOW, content=[AssistantMessageContent(text="Open.")]),
+        AssistantMessageItem(
+            id="msg_a2", thread_id="thr", created_at=NOW, content=[AssistantMessageContent(text="Open.")],
+        ),
         GeneratedImageItem(id="img", thread_id="thr", created_at=NOW, image=GeneratedImage(id="g", url="http://x/g.png")),
         ClientToolCallItem(
-            id="tc2", thread_id="thr", created_at=NOW, status="pending", call_id="call_2", name="open_map", arguments={},
+            id="tc2", thread_id="thr", created_at=NOW, status="pending", call_id="call_2", name="open_map",
+            arguments={},
         ),
         UserMessageItem(
             id="msg_u3", thread_id="thr", created_at=NOW, content=[UserMessageTextContent(text="cheaper, please")],

@@ -14,10 +14,8 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from chatkit_app import limits, models
-
-from .conftest import bearer, proxy_headers, stored_rows, user_input
-from .factories import (
+from chatkit_app import models
+from chatkit_app.testing.factories import (
     AssistantMessageFactory,
     AttachmentFactory,
     ClientToolCallFactory,
@@ -26,6 +24,8 @@ from .factories import (
     UserMessageFactory,
     WidgetItemFactory,
 )
+from chatkit_app.testing.guards import open_streams
+from chatkit_app.testing.protocol import bearer, proxy_headers, stored_rows, user_input
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -188,7 +188,7 @@ async def test_another_users_data_is_indistinguishable_from_missing_data(as_bob,
     after = await stored_rows()
     assert alices(after) == alices(before), "nothing of Alice's changed"
     assert await bobs_rows() == bob_before, "nothing was created for Bob"
-    assert after["leases"] == [] and limits.open_streams("bob") == 0, "no lease or stream slot left behind"
+    assert after["leases"] == [] and open_streams("bob") == 0, "no lease or stream slot left behind"
 
 
 async def test_another_users_threads_are_not_listed(as_bob, ids):

@@ -13,9 +13,8 @@ from openai import AsyncOpenAI
 
 from agents_app.tests.support.openai_server import ModelRequest, say
 from chatkit_app import models
-from chatkit_app.responder import Responder, get_responder
-
-from .conftest import user_input
+from chatkit_app.protocol.responder import Responder, get_responder
+from chatkit_app.testing.protocol import user_input
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

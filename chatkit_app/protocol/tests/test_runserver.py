@@ -6,16 +6,13 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 from django.conf import settings
 
-from .conftest import free_port, proxy_headers
-from .test_view_streaming import CREATE, read_events
-
-ROOT = Path(__file__).resolve().parents[2]
+from chatkit_app.testing.protocol import CREATE, proxy_headers, read_events
+from chatkit_app.testing.servers import ROOT, free_port
 
 
 @pytest.fixture
@@ -54,12 +51,14 @@ def runserver(tmp_path):
 
 
 def test_runserver_is_daphne_and_streams_events_as_they_come(runserver):
-    with httpx.Client(timeout=30) as client:
-        with client.stream("POST", f"{runserver}/chatkit", json=CREATE, headers=proxy_headers("dev")) as response:
-            assert response.status_code == 200
-            assert response.headers["server"].startswith("daphne")
-            assert response.headers["content-type"] == "text/event-stream"
-            arrivals = list(read_events(response))
+    with (
+        httpx.Client(timeout=30) as client,
+        client.stream("POST", f"{runserver}/chatkit", json=CREATE, headers=proxy_headers("dev")) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["server"].startswith("daphne")
+        assert response.headers["content-type"] == "text/event-stream"
+        arrivals = list(read_events(response))
 
     assert arrivals[0][1]["type"] == "thread.created"
     assert arrivals[-1][0] - arrivals[0][0] > 0.1, "events arrived spread out, not in one buffered block"

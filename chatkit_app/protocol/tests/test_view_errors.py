@@ -78,14 +78,30 @@ async def test_malformed_requests_are_400_and_change_nothing(chatkit, existing_t
         {"type": "threads.list", "params": {"after": "thr_missing"}},
         {
             "type": "threads.add_user_message",
-            "params": {"thread_id": "thr_missing", "input": {"content": [{"type": "input_text", "text": "hi"}], "attachments": [], "inference_options": {}}},
+            "params": {
+                "thread_id": "thr_missing",
+                "input": {
+                    "content": [{"type": "input_text", "text": "hi"}],
+                    "attachments": [],
+                    "inference_options": {},
+                },
+            },
         },
         {"type": "threads.retry_after_item", "params": {"thread_id": "thr_missing", "item_id": "msg_missing"}},
         {"type": "threads.add_client_tool_output", "params": {"thread_id": "thr_missing", "result": {}}},
-        {"type": "threads.custom_action", "params": {"thread_id": "thr_missing", "action": {"type": "x", "payload": {}}}},
+        {
+            "type": "threads.custom_action",
+            "params": {"thread_id": "thr_missing", "action": {"type": "x", "payload": {}}},
+        },
         {
             "type": "threads.create",
-            "params": {"input": {"content": [{"type": "input_text", "text": "hi"}], "attachments": ["atc_missing"], "inference_options": {}}},
+            "params": {
+                "input": {
+                    "content": [{"type": "input_text", "text": "hi"}],
+                    "attachments": ["atc_missing"],
+                    "inference_options": {},
+                }
+            },
         },
         {"type": "attachments.delete", "params": {"attachment_id": "atc_missing"}},
     ],
@@ -103,8 +119,14 @@ async def test_unknown_threads_items_and_attachments_are_404(chatkit, existing_t
 @pytest.mark.parametrize(
     "params",
     [
-        lambda thread_id: {"type": "items.feedback", "params": {"thread_id": thread_id, "item_ids": ["msg_missing"], "kind": "positive"}},
-        lambda thread_id: {"type": "threads.retry_after_item", "params": {"thread_id": thread_id, "item_id": "msg_missing"}},
+        lambda thread_id: {
+            "type": "items.feedback",
+            "params": {"thread_id": thread_id, "item_ids": ["msg_missing"], "kind": "positive"},
+        },
+        lambda thread_id: {
+            "type": "threads.retry_after_item",
+            "params": {"thread_id": thread_id, "item_id": "msg_missing"},
+        },
         lambda thread_id: {"type": "items.list", "params": {"thread_id": thread_id, "after": "msg_missing"}},
     ],
     ids=["feedback", "retry", "items-after"],
@@ -131,7 +153,9 @@ async def test_a_tool_output_with_no_pending_call_is_400(chatkit, existing_threa
 
 async def test_retry_after_an_assistant_message_is_400(chatkit, create_thread):
     thread_id, created = await create_thread()
-    answer = next(e["item"]["id"] for e in created.of_type("thread.item.done") if e["item"]["type"] == "assistant_message")
+    answer = next(
+        e["item"]["id"] for e in created.of_type("thread.item.done") if e["item"]["type"] == "assistant_message"
+    )
     before = await snapshot()
 
     reply = await chatkit({"type": "threads.retry_after_item", "params": {"thread_id": thread_id, "item_id": answer}})

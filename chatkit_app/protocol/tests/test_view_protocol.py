@@ -8,10 +8,9 @@ import pytest
 from chatkit.types import ClientToolCallItem
 
 from chatkit_app import models
-from chatkit_app.context import RequestContext
+from chatkit_app.identity.auth import RequestContext
 from chatkit_app.store import DjangoStore
-
-from .conftest import user_input
+from chatkit_app.testing.protocol import user_input
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +24,11 @@ async def test_threads_create_streams_the_planners_reply_and_stores_it(create_th
     types = [event["type"] for event in reply.events]
     assert types[0] == "thread.created"
     assert "stream_options" in types
-    deltas = [e for e in reply.of_type("thread.item.updated") if e["update"]["type"] == "assistant_message.content_part.text_delta"]
+    deltas = [
+        e
+        for e in reply.of_type("thread.item.updated")
+        if e["update"]["type"] == "assistant_message.content_part.text_delta"
+    ]
     assert len(deltas) > 10, "the reply streams in many small deltas"
     text = reply.assistant_text
     assert "Lisbon" in text and "offline" in text.lower()
@@ -71,7 +74,10 @@ async def test_items_list_pages_and_hides_hidden_context(create_thread, chatkit)
     assert [item["type"] for item in page.json["data"]] == ["user_message"]
     assert page.json["has_more"] is True
     rest = await chatkit(
-        {"type": "items.list", "params": {"thread_id": thread_id, "limit": 50, "order": "asc", "after": page.json["after"]}}
+        {
+            "type": "items.list",
+            "params": {"thread_id": thread_id, "limit": 50, "order": "asc", "after": page.json["after"]},
+        }
     )
     assert "assistant_message" in [item["type"] for item in rest.json["data"]]
     assert rest.json["has_more"] is False
@@ -98,7 +104,9 @@ async def test_threads_delete_removes_the_thread_and_its_items(create_thread, ch
 
 async def test_feedback_is_stored_against_the_items(create_thread, chatkit):
     thread_id, reply = await create_thread()
-    item_id = next(e["item"]["id"] for e in reply.of_type("thread.item.done") if e["item"]["type"] == "assistant_message")
+    item_id = next(
+        e["item"]["id"] for e in reply.of_type("thread.item.done") if e["item"]["type"] == "assistant_message"
+    )
 
     answer = await chatkit(
         {"type": "items.feedback", "params": {"thread_id": thread_id, "item_ids": [item_id], "kind": "positive"}}
@@ -112,9 +120,13 @@ async def test_feedback_is_stored_against_the_items(create_thread, chatkit):
 async def test_retry_after_item_replaces_the_answer(create_thread, chatkit):
     thread_id, reply = await create_thread()
     user_item = next(e["item"]["id"] for e in reply.of_type("thread.item.done") if e["item"]["type"] == "user_message")
-    first_answer = next(e["item"]["id"] for e in reply.of_type("thread.item.done") if e["item"]["type"] == "assistant_message")
+    first_answer = next(
+        e["item"]["id"] for e in reply.of_type("thread.item.done") if e["item"]["type"] == "assistant_message"
+    )
 
-    retry = await chatkit({"type": "threads.retry_after_item", "params": {"thread_id": thread_id, "item_id": user_item}})
+    retry = await chatkit(
+        {"type": "threads.retry_after_item", "params": {"thread_id": thread_id, "item_id": user_item}}
+    )
 
     assert retry.status == 200
     assert "Lisbon" in retry.assistant_text
@@ -161,7 +173,10 @@ async def test_unknown_custom_action_streams_an_error_event(create_thread, chatk
     thread_id, _ = await create_thread()
 
     reply = await chatkit(
-        {"type": "threads.custom_action", "params": {"thread_id": thread_id, "item_id": None, "action": {"type": "nope", "payload": {}}}}
+        {
+            "type": "threads.custom_action",
+            "params": {"thread_id": thread_id, "item_id": None, "action": {"type": "nope", "payload": {}}},
+        }
     )
 
     assert reply.status == 200
@@ -173,7 +188,10 @@ async def test_unknown_sync_action_is_a_400(create_thread, chatkit):
     thread_id, _ = await create_thread()
 
     reply = await chatkit(
-        {"type": "threads.sync_custom_action", "params": {"thread_id": thread_id, "item_id": None, "action": {"type": "nope", "payload": {}}}}
+        {
+            "type": "threads.sync_custom_action",
+            "params": {"thread_id": thread_id, "item_id": None, "action": {"type": "nope", "payload": {}}},
+        }
     )
 
     assert reply.status == 400 and reply.json["error"]["code"] == "unknown_action"

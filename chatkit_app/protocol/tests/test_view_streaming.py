@@ -10,44 +10,23 @@ import httpx
 import pytest
 
 from chatkit_app import models
-
-from .conftest import proxy_headers
+from chatkit_app.testing.protocol import CREATE, proxy_headers, read_events
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CREATE = {
-    "type": "threads.create",
-    "params": {
-        "input": {
-            "content": [{"type": "input_text", "text": "4 days in Lisbon from 2027-03-12"}],
-            "attachments": [],
-            "inference_options": {},
-        }
-    },
-}
-
-
-def read_events(response: httpx.Response):
-    """(arrival time, event) for each SSE event, as the bytes come off the socket."""
-    buffer = b""
-    for chunk in response.iter_raw():
-        buffer += chunk
-        while b"\n\n" in buffer:
-            block, buffer = buffer.split(b"\n\n", 1)
-            if block.startswith(b"data: "):
-                yield time.monotonic(), json.loads(block[len(b"data: ") :])
 
 
 def test_events_arrive_while_the_reply_is_still_being_written(asgi_server, settings):
     settings.MERAK_OFFLINE_STREAM_DELAY_MS = 5
 
-    with httpx.Client(timeout=30) as client:
-        with client.stream("POST", f"{asgi_server}/chatkit", json=CREATE, headers=proxy_headers("alice")) as response:
-            assert response.status_code == 200
-            assert response.headers["content-type"] == "text/event-stream"
-            assert response.headers["cache-control"] == "no-store"
-            assert response.headers["x-accel-buffering"] == "no"
-            arrivals = list(read_events(response))
+    with (
+        httpx.Client(timeout=30) as client,
+        client.stream("POST", f"{asgi_server}/chatkit", json=CREATE, headers=proxy_headers("alice")) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/event-stream"
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["x-accel-buffering"] == "no"
+        arrivals = list(read_events(response))
 
     times = [at for at, _ in arrivals]
     types = [event["type"] for _, event in arrivals]
@@ -80,16 +59,18 @@ def test_disconnect_mid_reply_stores_the_partial_answer_and_the_cancel_note(asgi
     received = ""
     thread_id = None
 
-    with httpx.Client(timeout=30) as client:
-        with client.stream("POST", f"{asgi_server}/chatkit", json=CREATE, headers=proxy_headers("alice")) as response:
-            for _, event in read_events(response):
-                if event["type"] == "thread.created":
-                    thread_id = event["thread"]["id"]
-                update = event.get("update", {})
-                if update.get("type") == "assistant_message.content_part.text_delta":
-                    received += update["delta"]
-                    if len(received.split()) >= 8:
-                        break  # leaving the block closes the connection mid-reply
+    with (
+        httpx.Client(timeout=30) as client,
+        client.stream("POST", f"{asgi_server}/chatkit", json=CREATE, headers=proxy_headers("alice")) as response,
+    ):
+        for _, event in read_events(response):
+            if event["type"] == "thread.created":
+                thread_id = event["thread"]["id"]
+            update = event.get("update", {})
+            if update.get("type") == "assistant_message.content_part.text_delta":
+                received += update["delta"]
+                if len(received.split()) >= 8:
+                    break  # leaving the block closes the connection mid-reply
 
     assert thread_id
     deadline = time.monotonic() + 10

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import get_args
 
 import pytest
@@ -347,7 +347,7 @@ async def test_naive_and_aware_created_at_round_trip_and_sort_by_instant(store, 
     stamps = {
         "msg_aware_later": (local + timedelta(seconds=2)).astimezone(timezone(timedelta(hours=-5))),
         "msg_naive": T0,
-        "msg_aware_earlier": (local - timedelta(seconds=1)).astimezone(timezone.utc),
+        "msg_aware_earlier": (local - timedelta(seconds=1)).astimezone(UTC),
         "msg_aware_tie": local,  # the same instant as msg_naive, inserted after it
     }
     await store.save_thread(make_thread(at=local), alice)

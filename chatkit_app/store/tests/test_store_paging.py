@@ -11,7 +11,8 @@ from django.db import connection, transaction
 from django.db.utils import ProgrammingError
 from django.utils import timezone
 
-from chatkit_app import models, store
+from chatkit_app import models
+from chatkit_app.store import paging, rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,10 +68,10 @@ def plan_of_the_page_query(thread_id: str, after: str, order: str, *, in_index_o
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):
-        store._load_thread_items.__wrapped__(thread_id, after, 20, order, "alice")
+        rows.load_thread_items.__wrapped__(thread_id, after, 20, order, "alice")
     sql, params = next((sql, params) for sql, params in sent if '"data"' in sql)
-    sql = sql.removeprefix(store._WALK_THE_INDEX)
-    with store._in_index_order(in_index_order), connection.cursor() as cursor:
+    sql = sql.removeprefix(paging.WALK_THE_INDEX)
+    with paging.in_index_order(in_index_order), connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())
 
@@ -82,7 +83,7 @@ def test_a_page_after_a_cursor_walks_the_index_without_planner_statistics(long_t
     plan = plan_of_the_page_query(thread_id, f"msg_{ITEMS // 2}", order, in_index_order=True)
 
     assert "Index Scan" in plan and "item_thread_created" in plan and "Sort" not in plan, plan
-    page = store._load_thread_items.__wrapped__(thread_id, f"msg_{ITEMS // 2}", 20, order, "alice")
+    page = rows.load_thread_items.__wrapped__(thread_id, f"msg_{ITEMS // 2}", 20, order, "alice")
     step = 1 if order == "asc" else -1
     assert [i.id for i in page.data] == [f"msg_{ITEMS // 2 + step * n}" for n in range(1, 21)]
 

@@ -2,14 +2,17 @@
 
 import pytest
 
-from .conftest import proxy_headers
+from chatkit_app.testing.protocol import proxy_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def test_api_responses_carry_no_browser_state(async_client):
     response = await async_client.post(
-        "/chatkit", data={"type": "threads.list", "params": {}}, content_type="application/json", headers=proxy_headers()
+        "/chatkit",
+        data={"type": "threads.list", "params": {}},
+        content_type="application/json",
+        headers=proxy_headers(),
     )
 
     assert response.status_code == 200

@@ -13,9 +13,8 @@ import httpx
 import pytest
 
 from chatkit_app import models
+from chatkit_app.testing.protocol import proxy_headers, user_input
 from merak_project.log_format import JsonFormatter
-
-from .conftest import proxy_headers, user_input
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -170,7 +169,9 @@ def test_a_refused_upload_is_logged_by_its_route_never_by_its_signed_path(asgi_s
     token = upload_path.split("/")[-2]
     caplog.set_level(logging.INFO)
 
-    post_raw(asgi_server, upload_path, {"Content-Type": "multipart/form-data; boundary=b"}, filler(20 * LIMIT), chunked=True)
+    post_raw(
+        asgi_server, upload_path, {"Content-Type": "multipart/form-data; boundary=b"}, filler(20 * LIMIT), chunked=True
+    )
 
     refused = [r for r in caplog.records if r.getMessage() == "request body over the limit refused"]
     assert refused and refused[0].route == "/chatkit/attachments/<str:token>/upload"

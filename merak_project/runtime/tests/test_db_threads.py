@@ -7,11 +7,11 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from chatkit_app.database import DatabaseThreads, ahead_of_streams, back_in_line_after_first
+from chatkit_app.testing.servers import ROOT
+from merak_project.runtime.db_threads import DatabaseThreads, ahead_of_streams, back_in_line_after_first
 
 
 @pytest.fixture
@@ -103,11 +103,11 @@ def test_work_queued_when_the_process_exits_is_still_done(tmp_path):
     done = tmp_path / "done"
     script = f"""
 import pathlib, time
-from chatkit_app.database import DatabaseThreads
+from merak_project.runtime.db_threads import DatabaseThreads
 threads = DatabaseThreads(1)
 threads.submit(time.sleep, 0.3)
 threads.submit(pathlib.Path({str(done)!r}).touch)
 """
-    subprocess.run([sys.executable, "-c", script], check=True, timeout=30, cwd=Path(__file__).parents[2])
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30, cwd=ROOT)
 
     assert done.exists()

@@ -14,11 +14,10 @@ from chatkit.server import ChatKitServer
 from django.core.handlers.asgi import ASGIHandler
 from django.core.signals import request_started
 
-from chatkit_app import store
-from merak_project.asgi import PooledThreadASGIHandler
-from merak_project.runtime import sdk_merge
-
-from .conftest import user_input
+from chatkit_app.store import rows
+from chatkit_app.testing.protocol import user_input
+from merak_project.runtime import chatkit_sdk
+from merak_project.runtime.asgi_handler import PooledThreadASGIHandler
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,21 +87,23 @@ async def _get(app, path: str) -> int:
 def test_the_sdk_server_methods_merak_uses_still_exist(name):
     method = getattr(ChatKitServer, name, None)
     assert method is not None, (
-        f"ChatKitServer.{name} is gone: recheck MerakChatKitServer.handle and _process_streaming (chatkit_app/server.py)."
+        f"ChatKitServer.{name} is gone: recheck LeanChatKitServer (merak_project/runtime/chatkit_sdk.py)."
     )
     if name != "_serialize":
         assert list(inspect.signature(method).parameters) == ["self", "request", "context"], (
-            f"ChatKitServer.{name} changed its signature: recheck chatkit_app/server.py."
+            f"ChatKitServer.{name} changed its signature: recheck merak_project/runtime/chatkit_sdk.py."
         )
 
 
 def test_the_sdk_still_merges_run_events_through_the_function_merak_fixes():
-    assert sdk_merge._sdk_merge_generators.__name__ == "_merge_generators", "merak_project/runtime/sdk_merge.py"
+    assert chatkit_sdk._sdk_merge_generators.__name__ == "_merge_generators", "merak_project/runtime/chatkit_sdk.py"
     assert "_merge_generators" in chatkit_agents.stream_agent_response.__code__.co_names, (
         "stream_agent_response no longer merges through chatkit.agents._merge_generators: "
-        "recheck merak_project/runtime/sdk_merge.py (it may be fixed upstream, or need a new fix)."
+        "recheck merak_project/runtime/chatkit_sdk.py (it may be fixed upstream, or need a new fix)."
     )
-    assert chatkit_agents._merge_generators is sdk_merge.merge_generators, "sdk_merge.apply() did not run at start-up"
+    assert chatkit_agents._merge_generators is chatkit_sdk.merge_generators, (
+        "chatkit_sdk.apply() did not run at start-up"
+    )
 
 
 async def test_a_reply_reads_its_thread_from_the_database_once(create_thread, chatkit, monkeypatch):
@@ -110,13 +111,13 @@ async def test_a_reply_reads_its_thread_from_the_database_once(create_thread, ch
     that read from the run's own history (`DjangoStore.remember_newest_items`)."""
     thread_id, _ = await create_thread()
     reads = []
-    load = store._load_thread_items
+    load = rows.load_thread_items
 
     async def counted(*args):
         reads.append(args)
         return await load(*args)
 
-    monkeypatch.setattr(store, "_load_thread_items", counted)
+    monkeypatch.setattr(rows, "load_thread_items", counted)
     request = {"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": user_input("4 days")}}
 
     reply = await chatkit(request)
@@ -124,5 +125,5 @@ async def test_a_reply_reads_its_thread_from_the_database_once(create_thread, ch
     assert reply.status == 200 and reply.assistant_text
     assert len(reads) == 1, (
         f"a reply read its thread {len(reads)} times: the SDK's stream_agent_response no longer reads what "
-        "remember_newest_items serves (chatkit_app/store.py)"
+        "remember_newest_items serves (chatkit_app/store/django_store.py)"
     )

@@ -1,0 +1,105 @@
+"""What the offline planner does next: ask what is missing, call tools, show the card, open the map, or write the plan.
+
+One decision per model turn, from the conversation so far (`conversation`); the words are in `replies`:
+
+1. "show it on a map" -> call the `open_map` client tool; once the browser answered, confirm.
+2. No destination -> ask for one. A destination but no dates -> ask when (unless the user
+   left the dates to the planner).
+3. Otherwise call the fact tools, then `show_itinerary` (the card), then write the plan from
+   what they returned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from agents_app.offline.conversation import Conversation, ToolExchange
+from agents_app.offline.replies import ask_for_dates, ask_for_destination, ask_what_to_map, compose_plan, map_reply
+from agents_app.tools.maps import OPEN_MAP
+from agents_app.trips.locales import locale_format
+from agents_app.trips.requests import TripRequest, parse_trip_request
+
+SHOW_ITINERARY = "show_itinerary"
+# "show it on a map", "open a map", "where is that on the map?" ("roadmap" is not a map).
+_WANTS_MAP = re.compile(r"\bmaps?\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """The model's output for one turn: a reply to the user, or tool calls (name, arguments) to make first."""
+
+    reply: str | None = None
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def next_step(conversation: Conversation, available: set[str], today: date, locale: str | None = None) -> Step:
+    """This turn's step, given which tools the agent has and the user's locale."""
+    request = parse_trip_request(conversation.user_turns, today)
+    answered = {e.name: e for e in conversation.exchanges if e.output is not None}
+    latest = conversation.user_turns[-1][0] if conversation.user_turns else ""
+    if OPEN_MAP in available and _WANTS_MAP.search(latest.lower()):
+        return _map_step(request, answered)
+    if request.city is None:
+        return Step(reply=ask_for_destination(bool(conversation.user_turns)))
+    if not request.start_given and not request.dates_flexible:
+        return Step(reply=ask_for_dates(request))
+    fact_calls = [(name, args) for name, args in _fact_calls(request) if name in available]
+    if fact_calls and not any(name in answered for name, _ in fact_calls):
+        return Step(calls=fact_calls)
+    request = _dates_the_tools_used(request, conversation)
+    if SHOW_ITINERARY in available and SHOW_ITINERARY not in answered:
+        return Step(calls=[(SHOW_ITINERARY, _itinerary_arguments(request))])
+    results = {name: exchange.output for name, exchange in answered.items() if exchange.output is not None}
+    card_shown = (results.get(SHOW_ITINERARY) or {}).get("shown_to_user") is True
+    return Step(reply=compose_plan(request, results, locale_format(locale), card_shown=card_shown))
+
+
+def _map_step(request: TripRequest, answered: dict[str, ToolExchange]) -> Step:
+    exchange = answered.get(OPEN_MAP)
+    if exchange is not None:
+        # The call's arguments are what the browser was asked to show (see tools/maps.py).
+        place = exchange.arguments.get("place") or exchange.arguments.get("city") or "the place"
+        return Step(reply=map_reply(str(place), exchange.output))
+    if request.city is None:
+        return Step(reply=ask_what_to_map())
+    return Step(calls=[(OPEN_MAP, {"city": request.city.name, "country": request.city.country_code})])
+
+
+def _fact_calls(request: TripRequest) -> list[tuple[str, dict[str, Any]]]:
+    """The tool calls that gather a plan's facts, with arguments matching the tools' strict schemas."""
+    assert request.city is not None
+    city, code = request.city.name, request.city.country_code
+    start, end = request.start.isoformat(), request.end.isoformat()
+    return [
+        ("find_city", {"name": city, "country": code}),
+        ("public_holidays", {"country": code, "start_date": start, "end_date": end}),
+        ("sun_times", {"city": city, "date": start, "country": code}),
+        ("local_time", {"city": city, "country": code}),
+    ]
+
+
+def _itinerary_arguments(request: TripRequest) -> dict[str, Any]:
+    assert request.city is not None
+    return {
+        "city": request.city.name,
+        "start_date": request.start.isoformat(),
+        "days": request.days,
+        "country": request.city.country_code,
+        "budget": request.budget,
+    }
+
+
+def _dates_the_tools_used(request: TripRequest, conversation: Conversation) -> TripRequest:
+    """The dates the tools were asked about win over a re-reading (the day may have changed since)."""
+    holidays_call = next((e.arguments for e in conversation.exchanges if e.name == "public_holidays"), None)
+    if not holidays_call:
+        return request
+    try:
+        start = date.fromisoformat(holidays_call["start_date"])
+        end = date.fromisoformat(holidays_call["end_date"])
+    except (KeyError, TypeError, ValueError):
+        return request
+    return request.with_dates(start, end) if end >= start else request
