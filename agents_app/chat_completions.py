@@ -62,9 +62,7 @@ class ChatCompletionsModel(OpenAIChatCompletionsModel):
         output: list[TResponseOutputItem] = [ids.fix_item(item, i) for i, item in enumerate(response.output)]
         return dataclasses.replace(response, output=output)
 
-    async def stream_response(  # type: ignore[override]
-        self, *args: Any, **kwargs: Any
-    ) -> AsyncIterator[TResponseStreamEvent]:
+    async def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[TResponseStreamEvent]:
         ids = _RealIds()
         async for event in super().stream_response(*args, **kwargs):
             yield ids.fix_event(event)

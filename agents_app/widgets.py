@@ -8,12 +8,24 @@ typed and checked, and they serialise to exactly what a template would produce.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from chatkit.widgets import Badge, Button, Caption, Card, Col, Divider, Row, Text, Title, WidgetComponent
+from chatkit.widgets import (
+    Badge,
+    Button,
+    Caption,
+    Card,
+    Col,
+    Divider,
+    Row,
+    Text,
+    Title,
+    WidgetComponent,
+    WidgetStatusWithIcon,
+)
 
 from agents_app.actions import ADD_DAY, BUTTON_LABELS, CHEAPER, REMOVE_DAY, ItineraryPlan, button_action, button_enabled
 from agents_app.trips.locales import LocaleFormat
@@ -57,11 +69,11 @@ def itinerary_card(itinerary: Itinerary, fmt: LocaleFormat, *, rows: int | None 
         children.append(_day_row(day, itinerary.city, fmt))
     if complete:
         children += [Divider(spacing=2), _buttons(itinerary.plan)]
-    status = None if complete else {"text": "Building your itinerary…", "icon": "suitcase"}
+    status: WidgetStatusWithIcon | None = None if complete else {"text": "Building your itinerary…", "icon": "suitcase"}
     return Card(key="itinerary", size="md", status=status, children=children)
 
 
-async def itinerary_card_states(itinerary: Itinerary, fmt: LocaleFormat) -> AsyncIterator[Card]:
+async def itinerary_card_states(itinerary: Itinerary, fmt: LocaleFormat) -> AsyncGenerator[Card, None]:
     """The card as it is built: the heading, then one more day per state, then the finished card with its buttons."""
     for rows in range(len(itinerary.days) + 1):
         yield itinerary_card(itinerary, fmt, rows=rows)

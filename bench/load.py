@@ -127,6 +127,7 @@ def start_server(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen:
             return server
         except OSError:
             if server.poll() is not None:
+                assert server.stderr is not None  # stderr=PIPE
                 raise SystemExit(f"server exited: {server.stderr.read().decode()[-2000:]}") from None
             time.sleep(0.2)
     raise SystemExit("server did not start")
@@ -197,7 +198,7 @@ async def run_load(port: int, clients: int, seconds: float, warmup: float) -> tu
     return results, seconds
 
 
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else (values[0] if values else 0.0)
 
 

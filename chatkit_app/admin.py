@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, TypedDict, get_args
 
 from chatkit.types import Attachment as SDKAttachment
 from chatkit.types import ThreadItem, ThreadStatus
@@ -23,6 +23,9 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from chatkit_app.models import Attachment, Feedback, Item, Thread
+
+if TYPE_CHECKING:  # django-stubs-ext is a development dependency
+    from django_stubs_ext import WithAnnotations
 
 # A thread page renders at most this many items; the items changelist has the rest.
 TRANSCRIPT_LIMIT = 500
@@ -56,6 +59,7 @@ class _SDKValuesFilter(admin.SimpleListFilter):
     """Choices taken from the SDK, so the sidebar costs no SELECT DISTINCT over a large table."""
 
     values: list[str] = []
+    parameter_name: str  # each filter names its own
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [(value, value) for value in self.values]
@@ -83,6 +87,8 @@ class AttachmentTypeFilter(_SDKValuesFilter):
 
 
 class _ColumnsChangeList(ChangeList):
+    model_admin: RecordAdmin  # the changelist of `RecordAdmin`s only
+
     def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet:
         qs = super().get_queryset(request, exclude_parameters)
         return qs.defer(*self.model_admin.list_defer)
@@ -151,6 +157,10 @@ def transcript_parts(data: dict[str, Any]) -> list[_Part]:
     return [_Part("", _json({k: v for k, v in data.items() if k not in _ITEM_KEYS}), True)]
 
 
+class _ItemCount(TypedDict):
+    item_count: int  # annotated by `ThreadAdmin.get_queryset`
+
+
 @admin.register(Thread)
 class ThreadAdmin(RecordAdmin):
     list_display = ("thread_id", "title", "user_id", "item_count", "status", "created_at", "updated_at")
@@ -164,14 +174,14 @@ class ThreadAdmin(RecordAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # A correlated COUNT per row shown (an index scan on item_thread_created), not a join of all items.
-        count = (
+        per_thread = (
             Item.objects.filter(thread=OuterRef("thread_id"))
             .order_by()
             .values("thread")
             .annotate(n=Count("*"))
             .values("n")
         )
-        count = Coalesce(Subquery(count, output_field=IntegerField()), 0)
+        count = Coalesce(Subquery(per_thread, output_field=IntegerField()), 0)
         return super().get_queryset(request).annotate(item_count=count)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -189,7 +199,7 @@ class ThreadAdmin(RecordAdmin):
         return names, counts, set(), []
 
     @admin.display(description="items", ordering="item_count")
-    def item_count(self, obj: Thread) -> int:
+    def item_count(self, obj: WithAnnotations[Thread, _ItemCount]) -> int:
         return obj.item_count
 
     @admin.display(description="metadata")

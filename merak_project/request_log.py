@@ -15,10 +15,11 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from asgiref.sync import markcoroutinefunction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 logger = logging.getLogger("merak.requests")
 
@@ -30,10 +31,11 @@ MAX_FIELD_LENGTH = 128
 
 def request_id(request: HttpRequest) -> str:
     """This request's id: set by the middleware, or derived here when it did not run."""
-    given = getattr(request, "request_id", None)
+    given: str | None = getattr(request, "request_id", None)
     if given is None:
         header = request.headers.get("X-Request-ID", "")
-        given = request.request_id = header if _REQUEST_ID.fullmatch(header) else uuid.uuid4().hex
+        # An attribute of the request's own, as `annotate` keeps its fields (`HttpRequest` declares neither).
+        given = request.__dict__["request_id"] = header if _REQUEST_ID.fullmatch(header) else uuid.uuid4().hex
     return given
 
 
@@ -55,26 +57,32 @@ def _route(request: HttpRequest) -> str:
     return "(unrouted)"
 
 
+def _is_streaming(response: HttpResponseBase) -> TypeGuard[StreamingHttpResponse]:
+    # Django's own test: only a `StreamingHttpResponse` (a `FileResponse` too) sets `streaming`.
+    return response.streaming
+
+
 class RequestLogMiddleware:
     """Times every request and logs it once, as JSON fields, when its response is complete."""
 
     sync_capable = False
     async_capable = True
 
-    def __init__(self, get_response: Callable[[HttpRequest], Awaitable[HttpResponse]]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]]) -> None:
         self.get_response = get_response
         markcoroutinefunction(self)
 
-    async def __call__(self, request: HttpRequest) -> HttpResponse:
+    async def __call__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
         request_id(request)
         response = await self.get_response(request)
-        response["X-Request-ID"] = request.request_id
+        response["X-Request-ID"] = request_id(request)
         # Event streams are logged when they end, with what they sent; anything
         # else (static and attachment files included) when its response is ready.
         is_event_stream = response.get("Content-Type", "").startswith("text/event-stream")
-        if response.streaming and response.is_async and is_event_stream:
-            content = response.streaming_content  # read before it is replaced
+        if _is_streaming(response) and response.is_async and is_event_stream:
+            # A cast: an `is_async` response's content is an async iterator (the stubs allow either kind).
+            content = cast("AsyncIterator[bytes]", response.streaming_content)  # read before it is replaced
             response.streaming_content = self._logged_stream(request, response.status_code, content, started)
         else:
             self._log(request, response.status_code, started)
@@ -97,7 +105,7 @@ class RequestLogMiddleware:
 
     def _log(self, request: HttpRequest, status: int, started: float, **stream: Any) -> None:
         fields = {
-            "request_id": request.request_id,
+            "request_id": request_id(request),
             "method": request.method,
             "route": _route(request),
             "status": status,

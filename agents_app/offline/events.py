@@ -27,6 +27,7 @@ from openai.types.responses import (
     ResponseOutputItemDoneEvent,
     ResponseOutputMessage,
     ResponseOutputText,
+    ResponseStatus,
     ResponseTextDeltaEvent,
     ResponseTextDoneEvent,
 )
@@ -79,7 +80,7 @@ def function_call(name: str, arguments: dict[str, Any]) -> ResponseFunctionToolC
     )
 
 
-def _response(output: list[TResponseOutputItem], *, status: str) -> Response:
+def _response(output: list[TResponseOutputItem], *, status: ResponseStatus) -> Response:
     return Response(
         id=new_id("resp"),
         object="response",

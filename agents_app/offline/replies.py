@@ -68,7 +68,7 @@ def compose_plan(
     """The day-by-day plan for `request`, stating the facts the tools returned under `results` (by tool name)."""
     assert request.city is not None, "a plan needs a destination"
     city = results.get("find_city") or {}
-    city_name = city.get("name") if "error" not in city and city.get("name") else request.city.name
+    city_name: str = city["name"] if "error" not in city and city.get("name") else request.city.name
     found_country = country(request.city.country_code)
     country_name = city.get("country") or (found_country.name if found_country else request.city.country_code)
     holidays = _holidays_by_date(results.get("public_holidays"))

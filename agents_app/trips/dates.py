@@ -236,13 +236,13 @@ def _dates(lowered: str, today: date) -> list[date]:
         add(m.start(1), range(m.start(1), m.end()), when.year, when.month, when.day)
     if not found:
         for m in _MONTH_ONLY.finditer(lowered):
-            month, year = (m[1], m[2]) if m[1] else (m[3], m[4])
-            month_number = _MONTHS[month]
-            if year is None and month_number == today.month:
+            month_name, year_text = (m[1], m[2]) if m[1] else (m[3], m[4])
+            month_number = _MONTHS[month_name]
+            if year_text is None and month_number == today.month:
                 # "In November", said in November: from today, not from a day already gone.
                 add(m.start(), range(*m.span()), None, month_number, today.day)
             else:
-                add(m.start(), range(*m.span()), int(year) if year else None, month_number, 1)
+                add(m.start(), range(*m.span()), int(year_text) if year_text else None, month_number, 1)
             break
     ordered = [when for _, when in sorted(found)]
     if len(ordered) > 1 and ordered[1] < ordered[0]:

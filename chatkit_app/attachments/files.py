@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from asgiref.sync import sync_to_async
 from chatkit.types import (
@@ -24,6 +25,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.base import File
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -83,7 +85,9 @@ async def receive_upload(token: str, request: HttpRequest) -> Attachment:
     context = await _owner_context(attachment_id)
     # Parsing multipart reads the spooled body from disk: off the event loop.
     files = await sync_to_async(lambda: request.FILES)()
-    upload = files.get("file") or next(iter(files.values()), None)
+    # A cast: `MultiValueDict.values()` allows an empty list for a key with no values, which
+    # `request.FILES` never holds (a key is there only with a file).
+    upload = cast("UploadedFile | None", files.get("file") or next(iter(files.values()), None))
     if upload is None:
         raise InvalidRequest("Send the file as multipart/form-data in a field named `file`.")
     if upload.size > settings.MERAK_MAX_ATTACHMENT_BYTES:

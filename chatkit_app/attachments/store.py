@@ -27,7 +27,7 @@ from chatkit_app.store import DjangoStore
 class DjangoAttachmentStore(AttachmentStore[Any]):
     """Registers attachments and deletes their files; metadata lives in `DjangoStore`."""
 
-    def __init__(self, store: DjangoStore) -> None:
+    def __init__(self, store: DjangoStore[Any]) -> None:
         self.store = store
 
     def generate_attachment_id(self, mime_type: str, context: Any) -> str:
@@ -40,7 +40,9 @@ class DjangoAttachmentStore(AttachmentStore[Any]):
             raise InvalidRequest("An attachment needs a name and a size.")
         mime_type = accepted_type(input.mime_type, input.name)
         attachment_id = self.generate_attachment_id(mime_type, context)
-        upload = AttachmentUploadDescriptor(url=upload_url(attachment_id), method="POST")
+        # Validated from plain values, as the constructors would: the URLs are strings that pydantic
+        # makes `AnyUrl`s, which the constructors' typed signatures do not let them pass as.
+        upload = AttachmentUploadDescriptor.model_validate({"url": upload_url(attachment_id), "method": "POST"})
         common = {
             "id": attachment_id,
             "name": input.name[:512],
@@ -49,8 +51,8 @@ class DjangoAttachmentStore(AttachmentStore[Any]):
             "metadata": {"declared_size": input.size, "uploaded": False},
         }
         if mime_type in RASTER_TYPES:
-            return ImageAttachment(preview_url=preview_url(attachment_id), **common)
-        return FileAttachment(**common)
+            return ImageAttachment.model_validate({"preview_url": preview_url(attachment_id), **common})
+        return FileAttachment.model_validate(common)
 
     async def delete_attachment(self, attachment_id: str, context: Any) -> None:
         await self.store.load_attachment(attachment_id, context)  # NotFoundError when not theirs

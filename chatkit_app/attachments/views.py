@@ -18,7 +18,7 @@ async def attachment_upload(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @json_endpoint("GET", "HEAD", any_origin=True)
-async def attachment_file(request: HttpRequest, token: str) -> HttpResponse:
+async def attachment_file(request: HttpRequest, token: str) -> FileResponse:
     """An attachment's bytes (signed URL): a raster image inline, for previews; anything else as a download."""
     stored = await files.open_file(token)
     response = FileResponse(

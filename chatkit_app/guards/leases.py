@@ -20,6 +20,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -36,7 +37,8 @@ logger = logging.getLogger(__name__)
 # renewals' slack before its lease could lapse.
 LEASE_SECONDS = 9
 # Longer ids name no thread (`Thread.thread_id` holds 64): nothing to lock.
-MAX_THREAD_ID_LENGTH = ThreadLease._meta.get_field("thread_id").max_length
+# A cast: `thread_id` is a `CharField`, whose `max_length` is always set.
+MAX_THREAD_ID_LENGTH = cast(int, ThreadLease._meta.get_field("thread_id").max_length)
 
 
 class ThreadBusy(ApiError):
@@ -142,13 +144,18 @@ class StreamGuard:
             # Shielded: a second cancellation must not leave the lease or the slot taken.
             await asyncio.shield(self.release())
 
+    @property
+    def _leased_thread_id(self) -> str:
+        # A cast: `_leased` is only ever set with a `thread_id` (see `acquire`).
+        return cast(str, self.thread_id)
+
     async def release(self) -> None:
         if self._released:
             return
         self._released = True
         try:
             if self._leased:
-                await _release_lease(self.thread_id, self.user_id, self.holder)
+                await _release_lease(self._leased_thread_id, self.user_id, self.holder)
         finally:
             if self._slot:
                 await limits.give_back_stream_slot(self.user_id)
@@ -159,7 +166,7 @@ class StreamGuard:
             try:
                 if self._slot:
                     await limits.renew_stream_slots(self.user_id)
-                if self._leased and not await _renew_lease(self.thread_id, self.user_id, self.holder):
+                if self._leased and not await _renew_lease(self._leased_thread_id, self.user_id, self.holder):
                     logger.warning("thread lease lost while streaming", extra={"thread_id": self.thread_id})
                     self._leased = False
             except Exception:

@@ -15,9 +15,11 @@ import functools
 import hmac
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from chatkit_app.identity import tokens
 from chatkit_app.protocol.decorators import AsyncView
@@ -104,7 +106,7 @@ def server_key_required(view: AsyncView) -> AsyncView:
     """Only callers presenting the server key reach `view` (the token endpoints)."""
 
     @functools.wraps(view)
-    async def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         credential = bearer_of(request)
         if credential is None:
             raise Unauthenticated("Send the server key as `Authorization: Bearer <MERAK_SERVER_API_KEY>`.")

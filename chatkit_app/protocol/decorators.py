@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from chatkit_app.protocol.errors import error_response, response_for, to_api_error
 from merak_project import request_log
 from merak_project.runtime.db_threads import ahead_of_streams
 
-AsyncView = Callable[..., Awaitable[HttpResponse]]
+# An async view, as Django's `path()` takes it (a coroutine function answering any response:
+# JSON, streaming, a file).
+AsyncView = Callable[..., Coroutine[Any, Any, HttpResponseBase]]
 
 
 def json_endpoint(*methods: str, any_origin: bool = False) -> Callable[[AsyncView], AsyncView]:
@@ -29,7 +33,7 @@ def json_endpoint(*methods: str, any_origin: bool = False) -> Callable[[AsyncVie
     """
 
     def decorate(view: AsyncView) -> AsyncView:
-        async def respond(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        async def respond(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if any_origin and request.method == "OPTIONS":
                 response = HttpResponse(status=204)
                 response["Access-Control-Allow-Methods"] = ", ".join((*methods, "OPTIONS"))
@@ -50,7 +54,7 @@ def json_endpoint(*methods: str, any_origin: bool = False) -> Callable[[AsyncVie
 
         @csrf_exempt
         @functools.wraps(view)
-        async def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             response = await respond(request, *args, **kwargs)
             if any_origin:
                 response["Access-Control-Allow-Origin"] = "*"

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, overload
 
 from agents import Runner
 from chatkit.agents import AgentContext, stream_agent_response
@@ -22,7 +22,9 @@ from chatkit.types import (
     FeedbackKind,
     HiddenContextItem,
     ItemsListReq,
+    NonStreamingReq,
     ProgressUpdateEvent,
+    StreamingReq,
     SyncCustomActionResponse,
     ThreadItem,
     ThreadItemDoneEvent,
@@ -64,13 +66,15 @@ def _message_text(item: UserMessageItem) -> str:
 class MerakChatKitServer(LeanChatKitServer[RequestContext]):
     """Routes ChatKit requests to the store, and streams replies from the responder's agent."""
 
-    store: DjangoStore
+    store: DjangoStore[RequestContext]
 
     def __init__(self) -> None:
         store = get_store()
         super().__init__(store=store, attachment_store=DjangoAttachmentStore(store))
 
-    async def process(self, request: str | bytes | bytearray, context: RequestContext):
+    async def process(
+        self, request: str | bytes | bytearray, context: RequestContext
+    ) -> StreamingResult | NonStreamingResult:
         return await self.handle(self.parse(request), context)
 
     def parse(self, request: str | bytes | bytearray) -> ChatKitReq:
@@ -93,7 +97,11 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
             return context.new_thread_id, context
         return getattr(getattr(parsed, "params", None), "thread_id", None), context
 
-    async def handle(self, parsed: ChatKitReq, context: RequestContext):
+    @overload
+    async def handle(self, parsed: StreamingReq, context: RequestContext) -> StreamingResult: ...
+    @overload
+    async def handle(self, parsed: NonStreamingReq, context: RequestContext) -> NonStreamingResult: ...
+    async def handle(self, parsed: ChatKitReq, context: RequestContext) -> StreamingResult | NonStreamingResult:
         """`process()` for an already parsed request (the view parses first, to log and guard it)."""
         await self._check(parsed, context)
         logger.debug("chatkit request %s", parsed.type)
@@ -140,7 +148,9 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
         # Written alongside the answer (a model call, for some responders), so it adds no wait.
         writing = asyncio.create_task(get_responder().title(first_message)) if first_message is not None else None
         # A new thread holds just this message: the run needs no read of it.
-        history = [input_user_message] if context.new_thread_id == thread.id and input_user_message else None
+        history: list[ThreadItem] | None = (
+            [input_user_message] if context.new_thread_id == thread.id and input_user_message else None
+        )
         try:
             async for event in self._run_agent(thread, context, newest_first=history):
                 yield event

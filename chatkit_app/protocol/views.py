@@ -10,14 +10,15 @@ skip that handling.
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import Final
 
-from chatkit.server import StreamingResult
-from chatkit.types import ErrorCode, ErrorEvent, is_streaming_req
+from chatkit.types import ErrorCode, ErrorEvent, StreamingReq, is_streaming_req
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from chatkit_app.guards import limits
 from chatkit_app.guards.leases import StreamGuard
@@ -33,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 
 @json_endpoint("POST")
-async def chatkit(request: HttpRequest) -> HttpResponse:
+async def chatkit(request: HttpRequest) -> HttpResponseBase:
     if not settings.MERAK_ENABLE_CHATKIT_SERVER:
         raise ServiceDisabled("The ChatKit server is disabled (MERAK_ENABLE_CHATKIT_SERVER is off).")
     context = await authenticate(request)
@@ -48,12 +49,12 @@ async def chatkit(request: HttpRequest) -> HttpResponse:
     return await _stream(parsed, context, thread_id)
 
 
-async def _stream(parsed: Any, context: RequestContext, thread_id: str | None) -> HttpResponse:
+async def _stream(parsed: StreamingReq, context: RequestContext, thread_id: str | None) -> StreamingHttpResponse:
     # Before anything is stored: 429 past the user's open streams, 409 if this thread is streaming
     # (a new thread's lease too: its id is in the first event, and others may use it at once).
     guard = await StreamGuard.acquire(context.user_id, thread_id)
     try:
-        result = cast(StreamingResult, await get_server().handle(parsed, context))
+        result = await get_server().handle(parsed, context)
         # Once its first event is out, this stream's database work waits its turn behind new requests'.
         pump = EventPump(back_in_line_after_first(guard.around(aiter(result))))
     except BaseException:
@@ -84,7 +85,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 # --- the relay of a streamed reply ----------------------------------------------------------
 
-_END = object()
+
+class _End(enum.Enum):
+    """What the pump queues after a stream's last chunk (a one-member enum: a sentinel with a type)."""
+
+    END = enum.auto()
+
+
+_END: Final = _End.END
 # Tasks finishing their cancellation after the response is gone (kept alive here).
 _draining: set[asyncio.Task] = set()
 
@@ -99,7 +107,7 @@ class EventPump:
     """Runs an async byte stream in its own task; read it with `first()` then iteration."""
 
     def __init__(self, stream: AsyncIterator[bytes]) -> None:
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._queue: asyncio.Queue[bytes | Exception | _End] = asyncio.Queue()
         self._task = asyncio.create_task(self._run(stream))
 
     async def _run(self, stream: AsyncIterator[bytes]) -> None:
@@ -116,7 +124,7 @@ class EventPump:
     async def _next(self) -> bytes | None:
         """The chunks available now, joined (no waiting beyond the first); None at the end."""
         chunk = await self._queue.get()
-        parts = []
+        parts: list[bytes] = []
         while True:
             if chunk is _END:
                 break

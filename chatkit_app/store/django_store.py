@@ -17,7 +17,7 @@ import secrets
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from chatkit.store import Store, StoreItemType, default_generate_id
 from chatkit.types import Attachment, FeedbackKind, Page, ThreadItem, ThreadMetadata
@@ -41,16 +41,20 @@ class _NewestItems:
     complete: bool  # these are all the thread's items
 
 
+# The request context a store is used with: any with a `user_id` (`RequestContext` for the server).
+_Context = TypeVar("_Context", bound=StoreContext)
+
+
 # What a reply's run just read of its thread (see `DjangoStore.remember_newest_items`).
 # A context variable: each request's stream runs in a task of its own, with its own value.
 _newest_items: ContextVar[_NewestItems | None] = ContextVar("merak_newest_items", default=None)
 
 
-class DjangoStore(Store[StoreContext]):
+class DjangoStore(Store[_Context]):
     """A ChatKit store scoped by `context.user_id`; any object with that attribute will do (`StoreContext`)."""
 
     def remember_newest_items(
-        self, thread_id: str, newest_first: list[ThreadItem], *, complete: bool, context: StoreContext
+        self, thread_id: str, newest_first: list[ThreadItem], *, complete: bool, context: _Context
     ) -> None:
         """Answer this task's next newest-first read of the thread from `newest_first`, without a query.
 
@@ -78,25 +82,23 @@ class DjangoStore(Store[StoreContext]):
         if known is not None and known.thread_id == thread_id:
             _newest_items.set(None)
 
-    def generate_thread_id(self, context: StoreContext) -> str:
+    def generate_thread_id(self, context: _Context) -> str:
         # A `threads.create` has its id chosen (and leased) before the SDK asks for one.
         return getattr(context, "new_thread_id", None) or _longer(default_generate_id("thread"))
 
-    def generate_item_id(self, item_type: StoreItemType, thread: ThreadMetadata, context: StoreContext) -> str:
+    def generate_item_id(self, item_type: StoreItemType, thread: ThreadMetadata, context: _Context) -> str:
         return _longer(default_generate_id(item_type))
 
-    async def load_thread(self, thread_id: str, context: StoreContext) -> ThreadMetadata:
+    async def load_thread(self, thread_id: str, context: _Context) -> ThreadMetadata:
         return await rows.load_thread(thread_id, context.user_id)
 
-    async def save_thread(self, thread: ThreadMetadata, context: StoreContext) -> None:
+    async def save_thread(self, thread: ThreadMetadata, context: _Context) -> None:
         await rows.save_thread(thread, context.user_id)
 
-    async def load_threads(
-        self, limit: int, after: str | None, order: str, context: StoreContext
-    ) -> Page[ThreadMetadata]:
+    async def load_threads(self, limit: int, after: str | None, order: str, context: _Context) -> Page[ThreadMetadata]:
         return await rows.load_threads(max(limit, 0), after, _order(order), context.user_id)
 
-    async def delete_thread(self, thread_id: str, context: StoreContext) -> None:
+    async def delete_thread(self, thread_id: str, context: _Context) -> None:
         """Delete the thread with its items and the files attached in it (their bytes after the rows)."""
         self._forget_newest_items(thread_id)
         attachment_ids = await rows.delete_thread(thread_id, context.user_id)
@@ -104,7 +106,7 @@ class DjangoStore(Store[StoreContext]):
             await rows.delete_files(attachment_ids)
 
     async def load_thread_items(
-        self, thread_id: str, after: str | None, limit: int, order: str, context: StoreContext
+        self, thread_id: str, after: str | None, limit: int, order: str, context: _Context
     ) -> Page[ThreadItem]:
         limit, order = max(limit, 0), _order(order)
         if after is None and order == "desc":
@@ -113,33 +115,31 @@ class DjangoStore(Store[StoreContext]):
                 return page
         return await rows.load_thread_items(thread_id, after, limit, order, context.user_id)
 
-    async def add_thread_item(self, thread_id: str, item: ThreadItem, context: StoreContext) -> None:
+    async def add_thread_item(self, thread_id: str, item: ThreadItem, context: _Context) -> None:
         self._forget_newest_items(thread_id)
         await rows.upsert_item(thread_id, item, context.user_id)
 
-    async def save_item(self, thread_id: str, item: ThreadItem, context: StoreContext) -> None:
+    async def save_item(self, thread_id: str, item: ThreadItem, context: _Context) -> None:
         self._forget_newest_items(thread_id)
         await rows.upsert_item(thread_id, item, context.user_id)
 
-    async def load_item(self, thread_id: str, item_id: str, context: StoreContext) -> ThreadItem:
+    async def load_item(self, thread_id: str, item_id: str, context: _Context) -> ThreadItem:
         return await rows.load_item(thread_id, item_id, context.user_id)
 
-    async def delete_thread_item(self, thread_id: str, item_id: str, context: StoreContext) -> None:
+    async def delete_thread_item(self, thread_id: str, item_id: str, context: _Context) -> None:
         self._forget_newest_items(thread_id)
         await rows.delete_item(thread_id, item_id, context.user_id)
 
-    async def save_attachment(self, attachment: Attachment, context: StoreContext) -> None:
+    async def save_attachment(self, attachment: Attachment, context: _Context) -> None:
         await rows.save_attachment(attachment, context.user_id)
 
-    async def load_attachment(self, attachment_id: str, context: StoreContext) -> Attachment:
+    async def load_attachment(self, attachment_id: str, context: _Context) -> Attachment:
         return await rows.load_attachment(attachment_id, context.user_id)
 
-    async def delete_attachment(self, attachment_id: str, context: StoreContext) -> None:
+    async def delete_attachment(self, attachment_id: str, context: _Context) -> None:
         await rows.delete_attachment(attachment_id, context.user_id)
 
-    async def save_feedback(
-        self, thread_id: str, item_ids: list[str], kind: FeedbackKind, context: StoreContext
-    ) -> None:
+    async def save_feedback(self, thread_id: str, item_ids: list[str], kind: FeedbackKind, context: _Context) -> None:
         """Record (or change) this user's feedback on items of one of their threads."""
         await rows.save_feedback(thread_id, item_ids, kind, context.user_id)
 
@@ -155,6 +155,10 @@ def _order(order: str) -> Order:
 
 
 @cache
-def get_store() -> DjangoStore:
-    """The process-wide store (it holds no state of its own)."""
+def get_store() -> DjangoStore[Any]:
+    """The process-wide store (it holds no state of its own).
+
+    It serves every kind of context, hence `Any`: the SDK's `Store[TContext]`
+    is invariant, so no one parameter would fit every caller.
+    """
     return DjangoStore()

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from chatkit.store import NotFoundError
 from chatkit.types import Page
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, DateTimeField, F, Func, QuerySet, Value
+from django.db.models.sql.compiler import SQLCompiler
 
 Order = Literal["asc", "desc"]
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+# What a page holds: a row's JSON as `parse` makes it (an SDK thread or item), named by its id.
+Row = TypeVar("Row", bound=_Identified)
 
 
 class CursorNotFoundError(NotFoundError, ValueError):
     """The `after` cursor names no row of this user (the SDK's store raises ValueError)."""
 
 
-def keyset_page(qs: QuerySet, key: str, after: str | None, limit: int, order: Order, parse) -> Page:
+def keyset_page(
+    qs: QuerySet[Any], key: str, after: str | None, limit: int, order: Order, parse: Callable[[Any], Row]
+) -> Page[Row]:
     """A page of `qs` in (created_at, seq) order, after the row whose `key` is `after`.
 
     `CursorNotFoundError` when no row of `qs` has that key. With a cursor, the
@@ -49,7 +62,12 @@ class _Beyond(Func):
         super().__init__(F("created_at"), F("seq"), Value(created_at, output_field=DateTimeField()), Value(seq))
         self.comparison = "<" if descending else ">"
 
-    def as_sql(self, compiler, connection, **extra_context) -> tuple[str, list[Any]]:
+    # The override the stubs allow differs twice: their `as_sql` returns the parameters as a
+    # `tuple[str | int, ...]`, where Django 5.2's own expressions return a list of any values (a
+    # datetime here); and this SQL is fixed, so it takes none of `Func`'s template arguments.
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
         compiled = [compiler.compile(expression) for expression in self.get_source_expressions()]
         (created_at, seq, cursor_created_at, cursor_seq) = (sql for sql, _ in compiled)
         params = [param for _, params in compiled for param in params]

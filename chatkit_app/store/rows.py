@@ -9,13 +9,13 @@ place.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import sync_to_async
 from chatkit.store import NotFoundError
 from chatkit.types import Attachment, FeedbackKind, Page, ThreadItem, ThreadMetadata
 from django.db import DataError, IntegrityError, connection, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 from pydantic import TypeAdapter
 
@@ -203,11 +203,19 @@ def without_nul(value: Any) -> Any:
     return value
 
 
+def _column(model: type[Model], name: str) -> tuple[str, Field[Any, Any]]:
+    """The column of `model`'s field `name`, and the field."""
+    # Casts: the names used here are the models' concrete fields, which have a column. The stubs'
+    # `get_field()` also allows a reverse relation, and their `Field.column` a field without one.
+    field = cast("Field[Any, Any]", model._meta.get_field(name))
+    return cast(str, field.column), field
+
+
 def _prepared(model: type[Model], values: dict[str, Any]) -> tuple[list[str], list[Any]]:
     columns, params = [], []
     for name, value in values.items():
-        field = model._meta.get_field(name)
-        columns.append(field.column)
+        column, field = _column(model, name)
+        columns.append(column)
         params.append(field.get_db_prep_save(value, connection))
     return columns, params
 
@@ -245,7 +253,7 @@ def _upsert_owned(
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns, params = _prepared(model, values)
-    column_of = {name: model._meta.get_field(name).column for name in (*conflict, *update, "user_id")}
+    column_of = {name: _column(model, name)[0] for name in (*conflict, *update, "user_id")}
     placeholders = ", ".join(["%s"] * len(columns))
     if parent is None:
         source = f"VALUES ({placeholders})"

@@ -18,12 +18,21 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
 logger = logging.getLogger(__name__)
+
+# ASGI, as Django's handler types it (django-stubs).
+Scope = dict[str, Any]
+Message = Mapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Multipart boundaries and part headers around an uploaded file.
 MULTIPART_ENVELOPE_BYTES = 64 * 1024
@@ -54,7 +63,7 @@ def limit_for(path: str) -> Limit:
     return Limit(settings.CHATKIT_MAX_BODY_BYTES, "payload_too_large", route)
 
 
-def declared_length(scope) -> int | None:
+def declared_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
             try:
@@ -67,10 +76,10 @@ def declared_length(scope) -> int | None:
 class BodyLimit:
     """ASGI middleware: answer 413 for an HTTP request whose body is over its limit."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         limit = limit_for(scope["path"])
@@ -81,7 +90,7 @@ class BodyLimit:
         received = 0
         started = False
 
-        async def counted_receive():
+        async def counted_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
@@ -90,7 +99,7 @@ class BodyLimit:
                     raise _BodyTooLarge
             return message
 
-        async def watched_send(message):
+        async def watched_send(message: Message) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -103,7 +112,7 @@ class BodyLimit:
             await self._refuse(send, limit)
 
     @staticmethod
-    async def _refuse(send, limit: Limit) -> None:
+    async def _refuse(send: Send, limit: Limit) -> None:
         logger.warning(
             "request body over the limit refused",
             extra={"route": limit.route, "limit_bytes": limit.bytes, "status": 413},

@@ -28,7 +28,7 @@ held, after hang-ups at any moment).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, TypeVar
 
 import chatkit.agents
@@ -48,7 +48,7 @@ class LeanChatKitServer(ChatKitServer[TContext]):
         """The body as the SDK's typed request; pydantic's `ValidationError` when it is not one."""
         return _REQUEST.validate_json(request)
 
-    async def _process_streaming(self, request: StreamingReq, context: TContext) -> AsyncIterator[bytes]:
+    async def _process_streaming(self, request: StreamingReq, context: TContext) -> AsyncGenerator[bytes, None]:
         async for event in self._process_streaming_impl(request, context):
             yield b"data: " + self._serialize(event) + b"\n\n"
 

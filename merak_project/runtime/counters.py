@@ -21,13 +21,16 @@ import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.core.cache import BaseCache, cache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django_redis.cache import RedisCache
+
+if TYPE_CHECKING:  # imported when first used (see `RedisCounters._client`)
+    import redis.asyncio
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -95,14 +98,14 @@ class CacheCounters:
 class RedisCounters:
     """The same primitives on a Redis server, through redis-py's asyncio client."""
 
-    def __init__(self, url: str, options: dict) -> None:
+    def __init__(self, url: str, options: dict[str, Any]) -> None:
         self._url = url
         self._options = options
         # redis.asyncio connections belong to the event loop that opened them: a
         # server has one; tests run one per test, and one in a live server's thread.
-        self._clients: dict[asyncio.AbstractEventLoop, object] = {}
+        self._clients: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
 
-    def _client(self):
+    def _client(self) -> redis.asyncio.Redis:
         import redis.asyncio
 
         loop = asyncio.get_running_loop()

@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -159,18 +159,23 @@ def _with_healthy_connection(func: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-class _InDatabaseThread:
+class _InDatabaseThread(Generic[P, R]):
     """An awaitable wrapper of a sync ORM function, run on the database threads."""
 
-    def __init__(self, func: Callable[..., Any]) -> None:
+    __wrapped__: Callable[P, R]  # the sync function itself (set by `update_wrapper`)
+
+    def __init__(self, func: Callable[P, R]) -> None:
         self._func = _with_healthy_connection(func)
         functools.update_wrapper(self, func)
 
-    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return await sync_to_async(self._func, thread_sensitive=False, executor=_get_executor())(*args, **kwargs)
+    async def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        # asgiref types `executor` as a `ThreadPoolExecutor`, but takes any `Executor` (it hands it
+        # to `loop.run_in_executor`).
+        run = sync_to_async(self._func, thread_sensitive=False, executor=_get_executor())  # type: ignore[call-overload]
+        return await run(*args, **kwargs)
 
 
-def in_database_thread(func: Callable[P, R]) -> Callable[P, Any]:
+def in_database_thread(func: Callable[P, R]) -> _InDatabaseThread[P, R]:
     """Decorate a sync ORM function: calling it returns an awaitable run on the database threads."""
     return _InDatabaseThread(func)
 
