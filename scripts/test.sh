@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite: the backend on SQLite, then again on PostgreSQL when one
-# is reachable, then the frontend (unit, end-to-end, browser). Installs what it
-# needs. Extra arguments go to pytest; MERAK_SKIP_FRONTEND_TESTS=1 skips the frontend.
+# The whole test suite: the house style (scripts/lint.sh: ruff, mypy, Biome, tsc),
+# the backend on SQLite, then again on PostgreSQL when one is reachable, then the
+# frontend (unit, end-to-end, browser). Installs what it needs. Extra arguments go
+# to pytest; MERAK_SKIP_FRONTEND_TESTS=1 skips the frontend.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh requirements-dev.txt
 py=.venv/bin/python
+
+echo "== lint, format and types"
+scripts/lint.sh
 
 echo "== tests on SQLite"
 DATABASE_URL="sqlite:///$PWD/db.sqlite3" "$py" -m pytest "$@"
