@@ -285,5 +285,6 @@ class AttachmentAdmin(RecordAdmin):
     )  # fmt: skip
 
 
-# Client tokens have an admin of their own.
+# Client tokens and replies in progress have admins of their own.
 from chatkit_app.identity import admin as token_admin  # noqa: E402,F401
+from chatkit_app.runs import admin as runs_admin  # noqa: E402,F401

@@ -140,7 +140,7 @@ class ClientToken(models.Model):
 
 
 class ThreadLease(models.Model):
-    """Held while a reply streams into a thread, so two streams never interleave their items.
+    """Held while a reply runs in a thread, so two replies never interleave their items.
 
     A row per (thread, user) rather than per thread: another user's request
     for the same id then never waits on, or learns of, the owner's stream. The
@@ -150,7 +150,11 @@ class ThreadLease(models.Model):
 
     thread_id = models.CharField("thread id", max_length=64)
     user_id = models.CharField("user id", max_length=128)
-    holder = models.CharField(max_length=32, help_text="Random id of the stream holding the lease.")
+    holder = models.CharField(max_length=32, help_text="Random id of the reply holding the lease.")
+    channel = models.CharField(
+        max_length=128, blank=True, default="", help_text="The channel of the worker running the reply (to stop it)."
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
 
     class Meta:
@@ -158,3 +162,12 @@ class ThreadLease(models.Model):
 
     def __str__(self) -> str:
         return f"lease on {self.thread_id}"
+
+
+class RunningReply(ThreadLease):
+    """A live thread lease seen as what it stands for, in the admin: a reply in progress."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "reply in progress"
+        verbose_name_plural = "replies in progress"

@@ -150,6 +150,27 @@ MERAK_RATE_LIMIT_REQUESTS = env.int("MERAK_RATE_LIMIT_REQUESTS", default=120)
 MERAK_RATE_LIMIT_WINDOW_SECONDS = env.int("MERAK_RATE_LIMIT_WINDOW_SECONDS", default=60)
 MERAK_MAX_OPEN_STREAMS_PER_USER = env.int("MERAK_MAX_OPEN_STREAMS_PER_USER", default=3)
 
+# --- Runs -------------------------------------------------------------------
+# A reply runs to its end however its connection ends (reload, tab closed, network lost), and
+# counts as an open stream until it does; off: a client leaving cancels it, as it once did.
+MERAK_REPLIES_OUTLIVE_CLIENTS = env.bool("MERAK_REPLIES_OUTLIVE_CLIENTS", default=True)
+# The longest a reply may run before it is cancelled (its partial reply kept).
+MERAK_RUN_MAX_SECONDS = env.float("MERAK_RUN_MAX_SECONDS", default=600.0)
+# On SIGTERM a worker takes no new replies and lets running ones finish for this long, then
+# cancels the rest (their partial replies kept). The process manager must wait longer than this.
+MERAK_RUN_DRAIN_SECONDS = env.float("MERAK_RUN_DRAIN_SECONDS", default=60.0)
+# Signals between workers (stopping a reply that runs on another one) go through Django
+# Channels' channel layer: Redis when CACHE_URL names one, else this process's memory.
+if CACHES["default"]["BACKEND"].startswith("django_redis"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CACHES["default"]["LOCATION"]], "prefix": "merak:channels"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
 # --- Agent ------------------------------------------------------------------
 # The agent /chatkit serves: a dotted path to a `chatkit_app.responder.Responder` subclass.
 MERAK_RESPONDER = env("MERAK_RESPONDER", default="agents_app.responder.TripPlanner")

@@ -5,6 +5,13 @@ Honours CHATKIT_SERVER_HOST, CHATKIT_SERVER_PORT and CHATKIT_SERVER_WORKERS;
 with MERAK_ENABLE_CHATKIT_SERVER off it still serves (admin, health) while
 `/chatkit` answers 503. uvicorn rather than daphne: measured faster on this
 app (see bench/README.md).
+
+Stopping it: on SIGTERM (or SIGINT) each worker takes no new replies and lets
+those running finish for MERAK_RUN_DRAIN_SECONDS (60 by default), then cancels
+the rest, storing their partial replies, and exits. Give the process that long
+plus about 15 seconds before a SIGKILL (systemd TimeoutStopSec, Kubernetes
+terminationGracePeriodSeconds); a SIGKILL loses at most the last second of a
+reply's text, and its thread takes new messages 9 seconds later.
 """
 
 from __future__ import annotations
@@ -42,10 +49,13 @@ def main() -> None:
         workers=args.workers,
         loop="uvloop",
         http="httptools",
-        lifespan="off",
+        # On SIGTERM: no new connections; running replies get MERAK_RUN_DRAIN_SECONDS to finish,
+        # attached to their clients (uvicorn's wait) or not (the lifespan's drain), then are
+        # cancelled with their partial replies stored. A process manager must allow a little more.
+        lifespan="on",
         access_log=False,
         log_config=None,  # uvicorn's own lines go through Django's LOGGING (JSON) like every other
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=max(1, int(settings.MERAK_RUN_DRAIN_SECONDS)),
     )
 
 

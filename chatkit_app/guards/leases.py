@@ -28,6 +28,7 @@ from django.utils import timezone
 from chatkit_app.guards import limits
 from chatkit_app.models import ThreadLease
 from chatkit_app.protocol.errors import ApiError
+from chatkit_app.runs import signals
 from merak_project.runtime.db_threads import in_database_thread
 
 logger = logging.getLogger(__name__)
@@ -53,22 +54,30 @@ def lockable(thread_id: str) -> bool:
     return 0 < len(thread_id) <= MAX_THREAD_ID_LENGTH
 
 
-def acquire(thread_id: str, user_id: str, holder: str, *, now: datetime | None = None) -> bool:
-    """Take the thread's lease for `holder`: False when another live holder has it."""
+def acquire(thread_id: str, user_id: str, holder: str, *, channel: str = "", now: datetime | None = None) -> bool:
+    """Take the thread's lease for `holder`, whose worker listens on `channel`: False when another live
+    holder has it."""
     now = now or timezone.now()
-    expires_at = now + timedelta(seconds=LEASE_SECONDS)
+    held = {
+        "holder": holder,
+        "channel": channel,
+        "started_at": now,
+        "expires_at": now + timedelta(seconds=LEASE_SECONDS),
+    }
     try:
         with transaction.atomic():
-            ThreadLease.objects.create(thread_id=thread_id, user_id=user_id, holder=holder, expires_at=expires_at)
+            ThreadLease.objects.create(thread_id=thread_id, user_id=user_id, **held)
         return True
     except IntegrityError:
         pass
     # Someone holds it, or held it and lapsed: take it over only in the latter case.
-    return bool(
-        ThreadLease.objects.filter(thread_id=thread_id, user_id=user_id, expires_at__lte=now).update(
-            holder=holder, expires_at=expires_at
-        )
-    )
+    return bool(ThreadLease.objects.filter(thread_id=thread_id, user_id=user_id, expires_at__lte=now).update(**held))
+
+
+def holding(thread_id: str, user_id: str, *, now: datetime | None = None) -> ThreadLease | None:
+    """The live lease on the thread (a reply is running in it), if any."""
+    live = ThreadLease.objects.filter(thread_id=thread_id, user_id=user_id, expires_at__gt=now or timezone.now())
+    return live.first()
 
 
 def renew(thread_id: str, user_id: str, holder: str, *, now: datetime | None = None) -> bool:
@@ -120,10 +129,11 @@ class StreamGuard:
                 # hung up) cannot tell whether the lease was written, and giving back a lease it
                 # does not hold is a no-op.
                 guard._leased = True
-                if not await _acquire_lease(thread_id, user_id, guard.holder):
+                channel = await signals.worker_channel()  # where a stop for this reply is sent
+                if not await _acquire_lease(thread_id, user_id, guard.holder, channel=channel):
                     guard._leased = False
                     raise ThreadBusy(
-                        "A reply is already streaming into this thread; try again when it ends.",
+                        "A reply is in progress in this thread; try again when it ends.",
                         headers={"Retry-After": "1"},
                     )
         except BaseException:

@@ -57,6 +57,15 @@ class NotSupported(ApiError):
     status, code = 501, "not_supported"
 
 
+class ShuttingDown(ApiError):
+    """This worker is draining its replies before it stops: another one takes new ones."""
+
+    status, code = 503, "shutting_down"
+
+    def __init__(self) -> None:
+        super().__init__("This server is restarting; try again in a moment.", headers={"Retry-After": "1"})
+
+
 class DatabaseUnavailable(ApiError):
     status, code = 503, "database_unavailable"
 

@@ -45,6 +45,7 @@ from chatkit_app.identity.auth import RequestContext
 from chatkit_app.protocol.errors import InvalidRequest
 from chatkit_app.protocol.history import MerakItemConverter
 from chatkit_app.protocol.responder import ActionRefused, get_responder
+from chatkit_app.runs.inflight import InFlight
 from chatkit_app.store import DjangoStore, get_store
 from merak_project.runtime.chatkit_sdk import LeanChatKitServer
 
@@ -109,6 +110,20 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
         if is_streaming_req(parsed):
             return StreamingResult(self._process_streaming(parsed, context))
         return NonStreamingResult(await self._process_non_streaming(parsed, context))
+
+    async def stream_events(self, request: StreamingReq, context: RequestContext) -> AsyncIterator[ThreadStreamEvent]:
+        """The SDK's events, with the items in flight stored as they grow (`runs.inflight`)."""
+        inflight = InFlight(self.store, context)
+        try:
+            async for event in super().stream_events(request, context):
+                inflight.observe(event)
+                yield event
+                if inflight.flush_due():
+                    await inflight.flush()
+        except asyncio.CancelledError:
+            # The SDK has stored the partial text and its note; the card or workflow in flight too.
+            await asyncio.shield(inflight.save_unfinished())
+            raise
 
     async def _check(self, request: Any, context: RequestContext) -> None:
         """Refuse, before anything is stored or streamed, what the SDK would only find out later.

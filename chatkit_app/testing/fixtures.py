@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import CaptureQueriesContext
 
+from chatkit_app.runs import signals
 from chatkit_app.testing.guards import close_redis_clients
 from chatkit_app.testing.protocol import (
     REDIS_URL,
@@ -108,7 +109,14 @@ def attach(chatkit, async_client, media_in_tmp):
 
 
 @pytest.fixture
-def chatkit(async_client, transactional_db):
+async def own_signal_listener():
+    """This test's event loop listens for signals between workers (`runs.signals`) until the test ends."""
+    yield
+    await signals.stop_listening()
+
+
+@pytest.fixture
+def chatkit(async_client, transactional_db, own_signal_listener):
     """POST a ChatKit request (dict, or raw bytes) to /chatkit; the whole reply.
 
     As `user` through the trusted-proxy credentials, unless `headers` are
@@ -180,6 +188,7 @@ def asgi_server(transactional_db) -> Iterator[str]:
 
     async def serve() -> None:
         await server.serve()
+        await signals.stop_listening()
         await close_redis_clients()
 
     thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)

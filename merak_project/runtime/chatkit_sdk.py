@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 import chatkit.agents
 from chatkit.server import ChatKitServer
-from chatkit.types import ChatKitReq, StreamingReq
+from chatkit.types import ChatKitReq, StreamingReq, ThreadStreamEvent
 from pydantic import TypeAdapter
 
 TContext = TypeVar("TContext")
@@ -49,8 +49,12 @@ class LeanChatKitServer(ChatKitServer[TContext]):
         return _REQUEST.validate_json(request)
 
     async def _process_streaming(self, request: StreamingReq, context: TContext) -> AsyncGenerator[bytes, None]:
-        async for event in self._process_streaming_impl(request, context):
+        async for event in self.stream_events(request, context):
             yield b"data: " + self._serialize(event) + b"\n\n"
+
+    def stream_events(self, request: StreamingReq, context: TContext) -> AsyncIterator[ThreadStreamEvent]:
+        """The events of a streaming request, as the SDK makes them (a subclass may watch them go by)."""
+        return self._process_streaming_impl(request, context)
 
 
 _sdk_merge_generators = chatkit.agents._merge_generators

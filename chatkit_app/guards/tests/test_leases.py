@@ -285,10 +285,16 @@ def test_two_processes_never_stream_into_a_new_thread_at_once(two_servers, trans
     assert not ThreadLease.objects.exists()
 
 
-def test_a_client_leaving_one_process_frees_the_thread_for_the_other(two_servers, alices_thread):
-    one, two = two_servers
-
-    with httpx.Client(timeout=30) as client:
+def test_where_replies_do_not_outlive_clients_a_client_leaving_frees_the_thread_for_the_other_process(
+    transactional_db, alices_thread
+):
+    """The behaviour a deployment may keep (`MERAK_REPLIES_OUTLIVE_CLIENTS=false`); by default the reply
+    goes on instead (`chatkit_app/runs/tests/test_workers.py`)."""
+    database = postgres_test_database_url()
+    with (
+        servers(database, count=2, MERAK_REPLIES_OUTLIVE_CLIENTS="false") as [(one, _), (two, _)],
+        httpx.Client(timeout=30) as client,
+    ):
         with client.stream(
             "POST", f"{one}/chatkit", json=follow_up(alices_thread, "make it 4 days"), headers=proxy_headers()
         ) as first:

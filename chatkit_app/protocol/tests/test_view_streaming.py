@@ -51,7 +51,10 @@ def full_reply(base_url: str) -> str:
     )
 
 
-def test_disconnect_mid_reply_stores_the_partial_answer_and_the_cancel_note(asgi_server, settings, monkeypatch):
+def test_where_replies_do_not_outlive_clients_a_disconnect_stores_the_partial_answer_and_the_cancel_note(
+    asgi_server, settings, monkeypatch
+):
+    settings.MERAK_REPLIES_OUTLIVE_CLIENTS = False  # the behaviour a deployment may keep
     # The reply quotes the local time: pin it, so both runs write the same text.
     monkeypatch.setattr("agents_app.tools.clock.current_utc_time", lambda: datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
     whole = full_reply(asgi_server)
