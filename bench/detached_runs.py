@@ -37,10 +37,8 @@ def resident_kib(pid: int) -> int:
 
 
 def body(text: str) -> bytes:
-    content = [{"type": "input_text", "text": text}]
-    return json.dumps(
-        {"type": "threads.create", "params": {"input": {"content": content, "attachments": [], "inference_options": {}}}}
-    ).encode()
+    message = {"content": [{"type": "input_text", "text": text}], "attachments": [], "inference_options": {}}
+    return json.dumps({"type": "threads.create", "params": {"input": message}}).encode()
 
 
 async def start_and_leave(port: int, user: str, words: int) -> str:

@@ -1,12 +1,13 @@
 "use client";
 /**
  * Everything ChatKit needs from this app: the session token, the proxy URL and
- * its authenticating `fetch`, the remembered thread, the client tools, the
+ * its authenticating `fetch` (which tells a stop from a reload), the remembered
+ * thread (brought up to date while its reply runs), the client tools, the
  * theme, the start screen; plus where the connection stands, for the page.
  */
 import type { ChatKitOptions } from "@openai/chatkit";
 import { type UseChatKitReturn, useChatKit } from "@openai/chatkit-react";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import { chatKitTheme } from "@/lib/designTokens";
 
@@ -15,6 +16,7 @@ import { handleClientTool } from "./clientTools";
 import { rememberThread, storedThread } from "./threadStorage";
 import { TokenSource } from "./tokenSource";
 import { useColorScheme } from "./useColorScheme";
+import { useReplyRuns } from "./useReplyRuns";
 
 export const API_URL = "/api/chatkit";
 // biome-ignore lint/style/noProcessEnv: NODE_ENV is no setting: Next makes it a constant at build time.
@@ -73,6 +75,10 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
   const [initialThread, setInitialThread] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
   const colorScheme = useColorScheme();
+  const chatkitRef = useRef<UseChatKitReturn | null>(null);
+  const fetchWithToken = useMemo(() => chatKitFetch(tokens), [tokens]);
+  const replies = useReplyRuns(API_URL, fetchWithToken, chatkitRef);
+  const { threadOpened } = replies;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies(attempt): retry() bumps `attempt` to run this effect again.
   useEffect(() => {
@@ -81,7 +87,9 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
     tokens.get().then(
       () => {
         if (!active) return;
-        setInitialThread(storedThread()); // read before ChatKit mounts: it only applies on first load
+        const thread = storedThread(); // read before ChatKit mounts: it only applies on first load
+        setInitialThread(thread);
+        threadOpened(thread);
         setConnection({ state: "ready" });
       },
       (error: Error) => active && setConnection({ state: "failed", message: error.message }),
@@ -89,16 +97,21 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
     return () => {
       active = false;
     };
-  }, [tokens, attempt]);
+  }, [tokens, attempt, threadOpened]);
   useEffect(() => () => tokens.dispose(), [tokens]);
 
-  const fetchWithToken = useMemo(() => chatKitFetch(tokens), [tokens]);
-  const onThreadChange = useCallback(({ threadId }: { threadId: string | null }) => rememberThread(threadId), []);
+  const onThreadChange = useCallback(
+    ({ threadId }: { threadId: string | null }) => {
+      rememberThread(threadId);
+      threadOpened(threadId);
+    },
+    [threadOpened],
+  );
 
   const chatkit = useChatKit({
     // Uploads go to the URL Django hands out for each attachment: this origin's
     // /api/chatkit/attachments/..., relayed to Django (lib/server/attachments.ts).
-    api: { url: API_URL, domainKey, fetch: fetchWithToken, uploadStrategy: { type: "two_phase" } },
+    api: { url: API_URL, domainKey, fetch: replies.fetch, uploadStrategy: { type: "two_phase" } },
     initialThread,
     theme: chatKitTheme(colorScheme),
     startScreen: START_SCREEN,
@@ -110,6 +123,8 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
     threadItemActions: { feedback: true, retry: true },
     onClientTool: handleClientTool,
     onThreadChange,
+    // A thread picked from the history may start loading before ChatKit says it changed: either tells a switch.
+    onThreadLoadStart: ({ threadId }) => threadOpened(threadId),
     onError: ({ error }) => {
       // A remembered thread that is gone (or belonged to cleared cookies) would fail on every load.
       if (/not.?found/i.test(error.message) && storedThread()) rememberThread(null);
@@ -117,6 +132,10 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
     },
     onLog: ({ name, data }) => DEV && console.debug(`[chatkit] ${name}`, data ?? ""),
   });
+
+  useEffect(() => {
+    chatkitRef.current = chatkit;
+  }, [chatkit]);
 
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
   return { chatkit, connection, retry };

@@ -21,24 +21,42 @@ export async function proxyChatKit(request: Request): Promise<Response> {
   const config = serverConfig();
   const session = authenticate(config, request);
   const body = await readBody(request);
+  return relayToDjango(config, request, session, "/chatkit", { method: "POST", body });
+}
 
-  // Aborted when the browser goes away (request.signal) or stops reading (the
-  // relay is cancelled); Django then cancels the run and stores the partial reply.
+/**
+ * Sends `path` to Django with the session's client secret and relays its
+ * answer (a stream or JSON) back as it comes. The request to Django is aborted
+ * when the browser goes away (request.signal) or stops reading (the relay is
+ * cancelled), and after `timeoutMs` when given (a 504). A reply Django has
+ * accepted runs on regardless: only `/chatkit/runs/<thread>/cancel` stops it.
+ */
+export async function relayToDjango(
+  config: ServerConfig,
+  request: Request,
+  session: Session,
+  path: string,
+  { method, body, timeoutMs }: { method: "GET" | "POST"; body?: ArrayBuffer; timeoutMs?: number },
+): Promise<Response> {
   const upstreamAbort = new AbortController();
   const abort = () => upstreamAbort.abort();
   request.signal.addEventListener("abort", abort, { once: true });
   if (request.signal.aborted) abort();
+  const signal = timeoutMs
+    ? AbortSignal.any([upstreamAbort.signal, AbortSignal.timeout(timeoutMs)])
+    : upstreamAbort.signal;
 
-  const upstream = await fetchUpstream(`${config.backendUrl}/chatkit`, {
-    method: "POST",
+  const upstream = await fetchUpstream(`${config.backendUrl}${path}`, {
+    method,
     headers: upstreamHeaders(request, session),
     body,
-    signal: upstreamAbort.signal,
+    signal,
   });
   return relayResponse(upstream, abort);
 }
 
-function authenticate(config: ServerConfig, request: Request): Session {
+/** The browser's session, when its cookie is ours and the bearer token is its handle; else a 401. */
+export function authenticate(config: ServerConfig, request: Request): Session {
   const uid = readUid(request);
   const session = uid ? readSession(config, request, uid) : null;
   if (!session) {

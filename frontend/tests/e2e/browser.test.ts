@@ -4,62 +4,33 @@
  * ChatKit script get the stand-in element in tests/support/standInChatKit.js.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 
 import { THREAD_KEY } from "../../lib/client/threadStorage";
-import { DEFAULT_SCRIPT_URL } from "../../lib/server/config";
+import { newContext as browserContext, launchChromium } from "../support/browser";
 import { type Stack, startStack } from "../support/stack";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const DOMAIN_KEY = "domain_pk_e2e_test";
 const ONE_PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
-const STAND_IN = readFileSync(join(import.meta.dirname, "../support/standInChatKit.js"), "utf8");
 
 let stack: Stack;
 let browser: Browser;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
   stack = await startStack({ CHATKIT_DOMAIN_KEY: DOMAIN_KEY });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
   await stack?.stop();
 });
 
-/** A browser profile whose only ways out are our loopback servers; the CDN and the map site are stubbed (or refused). */
-async function newContext(
+const newContext = (
   cdn: "stand-in" | "unreachable",
   colorScheme: "light" | "dark" = "light",
-): Promise<BrowserContext> {
-  const context = await browser.newContext({ colorScheme });
-  await context.route("**/*", (route) => {
-    const url = route.request().url();
-    if (url === DEFAULT_SCRIPT_URL && cdn === "stand-in") {
-      return route.fulfill({ status: 200, contentType: "text/javascript", body: STAND_IN });
-    }
-    if (url.startsWith("https://www.openstreetmap.org/")) {
-      return route.fulfill({ status: 200, contentType: "text/html", body: "<title>A map</title>" });
-    }
-    return url.startsWith(stack.nextUrl) ? route.continue() : route.abort("internetdisconnected");
-  });
-  return context;
-}
+): Promise<BrowserContext> => browserContext(browser, stack.nextUrl, cdn, colorScheme);
 
 const recorded = (page: Page) => page.evaluate(() => (window as any).__chatkit as { calls: any[]; errors: string[] });
 

@@ -85,21 +85,54 @@ test("JSON requests pass through both ways", async () => {
   assert.equal(typeof missing.body.error.code, "string");
 });
 
-test("aborting a stream stops Django, which keeps the partial reply", async () => {
-  const requestId = `e2e-${randomUUID()}`;
+/** Asks the runs route until the thread's reply has ended; when it did (ms). */
+async function replyEnded(threadId: string, timeoutMs = 30_000): Promise<number> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const { status, body } = await client.run(threadId);
+    assert.equal(status, 200);
+    if (!body.running) return Date.now();
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error(`the reply in ${threadId} was still running after ${timeoutMs} ms`);
+}
+
+test("a stream the browser aborts is no stop: the reply runs to its end and is stored whole", async () => {
   const browser = new AbortController();
-  const response = await client.chatkit(createThread(PROMPT), { requestId, signal: browser.signal });
+  const response = await client.chatkit(createThread(PROMPT), { signal: browser.signal });
   const events = await readEvents(response, (seen) => textDeltas(seen).length >= 15);
   browser.abort();
   const threadId = events[0]!.event.thread.id as string;
 
-  const { line } = await djangoFinished(requestId);
-  assert.equal(line.cancelled, true, "Django saw the client leave");
+  const running = await client.run(threadId);
+  assert.equal(running.status, 200);
+  assert.deepEqual([running.body.thread_id, running.body.running], [threadId, true], "it goes on without its client");
+  assert.ok(Date.parse(running.body.started_at) <= Date.now());
+  await replyEnded(threadId);
+  const items = await client.json({ type: "items.list", params: { thread_id: threadId } });
+  assert.equal(assistantText(items.body.data), streamed.text, "the whole reply was stored");
+});
+
+test("the runs route stops a reply through the proxy, which keeps the partial reply", async () => {
+  const response = await client.chatkit(createThread(PROMPT));
+  const events = await readEvents(response, (seen) => textDeltas(seen).length >= 15);
+  const threadId = events[0]!.event.thread.id as string;
+
+  const stop = await client.run(threadId, "cancel");
+  assert.equal(stop.status, 200);
+  assert.deepEqual(stop.body, { thread_id: threadId, running: false, started_at: null, cancelled: true });
+  assert.equal((await client.run(threadId)).body.running, false);
   const items = await client.json({ type: "items.list", params: { thread_id: threadId } });
   const partial = assistantText(items.body.data);
   assert.ok(partial.length > 0, "the partial reply was stored");
   assert.ok(partial.length < streamed.text.length, "...and it is partial");
   assert.ok(streamed.text.startsWith(partial.trimEnd().slice(0, 60)), "...the start of the same reply");
+
+  const again = await client.run(threadId, "cancel");
+  assert.deepEqual([again.status, again.body.cancelled, again.body.running], [200, false, false], "nothing to stop");
+  const stranger = new ChatKitClient(stack.nextUrl);
+  await stranger.start();
+  assert.equal((await stranger.run(threadId)).status, 404, "another browser's thread is not found");
+  assert.equal((await stranger.run(threadId, "cancel")).status, 404);
 });
 
 test("bad tokens get JSON 401s", async () => {

@@ -15,10 +15,14 @@ export class ChatKitClient {
   constructor(readonly baseUrl: string) {}
 
   async post(path: string, init: RequestInit = {}): Promise<Response> {
+    return this.send(path, { ...init, method: "POST" });
+  }
+
+  async send(path: string, init: RequestInit): Promise<Response> {
     const headers = new Headers(init.headers);
     const cookie = this.jar.header(path);
     if (cookie) headers.set("cookie", cookie);
-    const response = await fetch(`${this.baseUrl}${path}`, { ...init, method: "POST", headers });
+    const response = await fetch(`${this.baseUrl}${path}`, { ...init, headers });
     this.jar.store(response);
     return response;
   }
@@ -38,6 +42,14 @@ export class ChatKitClient {
     };
     if (init.requestId) headers["x-request-id"] = init.requestId;
     return this.post("/api/chatkit", { headers, body: JSON.stringify(body), signal: init.signal });
+  }
+
+  /** `/api/chatkit/runs/<thread>` (is a reply running?) or `.../cancel` (stop it). */
+  async run(threadId: string, action: "status" | "cancel" = "status"): Promise<{ status: number; body: any }> {
+    const path = `/api/chatkit/runs/${threadId}${action === "cancel" ? "/cancel" : ""}`;
+    const method = action === "cancel" ? "POST" : "GET";
+    const response = await this.send(path, { method, headers: { authorization: `Bearer ${this.token}` } });
+    return { status: response.status, body: await response.json() };
   }
 
   async json(body: unknown): Promise<{ status: number; body: any }> {

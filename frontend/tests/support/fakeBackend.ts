@@ -1,7 +1,7 @@
 /**
  * A stand-in for Django on a loopback port, for the route handlers' unit tests:
- * the token endpoints (start/refresh with rotation) and a `/chatkit` whose
- * answers each test scripts. The end-to-end tests use the real Django.
+ * the token endpoints (start/refresh with rotation), and a `/chatkit` and a
+ * `/chatkit/runs/...` whose answers each test scripts. The end-to-end tests use the real Django.
  */
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 
 export const SERVER_KEY = "unit-test-server-key";
 
-export type Seen = { path: string; headers: IncomingMessage["headers"]; body: string };
+export type Seen = { method: string; path: string; headers: IncomingMessage["headers"]; body: string };
 export type ChatKitHandler = (req: IncomingMessage, res: ServerResponse, seen: Seen) => void | Promise<void>;
 
 export class FakeBackend {
@@ -20,6 +20,12 @@ export class FakeBackend {
   lifetimeMs = 15 * 60_000;
   serverKey = SERVER_KEY;
   chatkit: ChatKitHandler = (_req, res) => json(res, 200, { ok: true });
+  /** Answers `/chatkit/runs/<thread>` and `.../cancel` (with a live secret); by default nothing runs. */
+  runs: ChatKitHandler = (req, res, seen) => {
+    const threadId = seen.path.split("/")[3] ?? "";
+    const cancel = req.method === "POST" ? { cancelled: false } : {};
+    json(res, 200, { thread_id: threadId, running: false, started_at: null, ...cancel });
+  };
   /** Answers `/chatkit/attachments/...` (an uploaded file, an upload); by default Django's 404. */
   attachments: ChatKitHandler = (_req, res) =>
     json(res, 404, { error: { code: "not_found", message: "Attachment not found." } });
@@ -57,7 +63,12 @@ export class FakeBackend {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const seen = { path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() };
+    const seen = {
+      method: req.method ?? "",
+      path: req.url ?? "",
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString(),
+    };
     this.seen.push(seen);
     const bearer = (req.headers.authorization ?? "").replace(/^Bearer /, "");
     if (seen.path === "/chatkit/token/start") {
@@ -76,6 +87,10 @@ export class FakeBackend {
     if (seen.path === "/chatkit") {
       if (!this.live.has(bearer)) return json(res, 401, { error: { code: "token_unknown", message: "unknown" } });
       return this.chatkit(req, res, seen);
+    }
+    if (seen.path.startsWith("/chatkit/runs/")) {
+      if (!this.live.has(bearer)) return json(res, 401, { error: { code: "token_unknown", message: "unknown" } });
+      return this.runs(req, res, seen);
     }
     if (seen.path.startsWith("/chatkit/attachments/")) return this.attachments(req, res, seen);
     json(res, 404, { error: { code: "not_found", message: "No such endpoint." } });

@@ -1,7 +1,8 @@
 /**
  * The real thing on loopback, for the end-to-end and browser tests: Django
- * (migrated on a temporary SQLite file, the offline planner, words 10 ms apart)
- * and this app's production build under `next start`.
+ * (migrated on a temporary SQLite file, the offline planner, words 10 ms apart,
+ * unless `extraDjangoEnv` says otherwise) and this app's production build under
+ * `next start`.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -77,7 +78,10 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startStack(extraNextEnv: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  extraNextEnv: Record<string, string> = {},
+  extraDjangoEnv: Record<string, string> = {},
+): Promise<Stack> {
   const python = process.env.MERAK_PYTHON ?? join(ROOT, ".venv/bin/python");
   if (!existsSync(python)) throw new Error(`No Python at ${python}: run scripts/bootstrap.sh (or set MERAK_PYTHON).`);
   if (!existsSync(join(FRONTEND, ".next/BUILD_ID"))) throw new Error("No production build: run `npm run build` first.");
@@ -94,6 +98,7 @@ export async function startStack(extraNextEnv: Record<string, string> = {}): Pro
     MERAK_RATE_LIMIT_REQUESTS: "10000",
     LOG_LEVEL: "INFO",
     LOG_FORMAT: "json",
+    ...extraDjangoEnv,
   };
   const migrate = spawnSync(python, ["manage.py", "migrate", "--noinput"], {
     cwd: ROOT,
