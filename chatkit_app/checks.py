@@ -25,13 +25,15 @@ def server_key_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
 
 @register(Tags.caches)
 def shared_cache_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Several workers on a per-process cache each count their own share of a user's requests."""
+    """Several workers on a per-process cache each count their own share of a user's requests, and a stop
+    reaches only the worker it was sent to (the channel layer follows CACHE_URL)."""
     backend = settings.CACHES["default"]["BACKEND"]
     if settings.CHATKIT_SERVER_WORKERS > 1 and backend.endswith("LocMemCache"):
         return [
             Warning(
-                "Rate limits and open-stream counts are kept per worker process (local-memory cache).",
-                hint="Point CACHE_URL at a cache all workers share, e.g. redis://127.0.0.1:6379/0.",
+                "Rate limits and open-stream counts are kept per worker process (local-memory cache), and a "
+                "stop reaches a reply only on the worker that received it (in-memory channel layer).",
+                hint="Point CACHE_URL at a Redis all workers share, e.g. redis://127.0.0.1:6379/0.",
                 id="merak.W001",
             )
         ]
