@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import FileResponse, HttpRequest, HttpResponse
 
 from chatkit_app.attachments import files
-from chatkit_app.protocol.decorators import json_endpoint
+from chatkit_app.protocol.errors import json_endpoint
 
 
 @json_endpoint("POST", "PUT", any_origin=True)

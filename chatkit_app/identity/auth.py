@@ -22,8 +22,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from chatkit_app.identity import tokens
-from chatkit_app.protocol.decorators import AsyncView
-from chatkit_app.protocol.errors import ApiError, InvalidRequest
+from chatkit_app.protocol.errors import ApiError, AsyncView, InvalidRequest
 from merak_project import request_log
 
 USER_ID_PATTERN = r"[A-Za-z0-9._:@+-]{1,128}"

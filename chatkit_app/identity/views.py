@@ -9,8 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from chatkit_app.identity import tokens
 from chatkit_app.identity.auth import server_key_required, valid_user_id
-from chatkit_app.protocol.decorators import json_endpoint
-from chatkit_app.protocol.errors import InvalidRequest
+from chatkit_app.protocol.errors import InvalidRequest, json_endpoint
 from merak_project import request_log
 
 

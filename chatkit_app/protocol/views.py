@@ -17,8 +17,7 @@ from chatkit_app.guards import limits
 from chatkit_app.guards.leases import StreamGuard
 from chatkit_app.identity.auth import RequestContext, authenticate
 from chatkit_app.protocol import health
-from chatkit_app.protocol.decorators import json_endpoint
-from chatkit_app.protocol.errors import ServiceDisabled, ShuttingDown, error_response
+from chatkit_app.protocol.errors import ServiceDisabled, ShuttingDown, error_response, json_endpoint
 from chatkit_app.protocol.server import get_server
 from chatkit_app.runs import registry
 from chatkit_app.runs.run import Run

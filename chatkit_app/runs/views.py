@@ -15,8 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from chatkit_app.guards import leases, limits
 from chatkit_app.identity.auth import RequestContext, authenticate
 from chatkit_app.models import ThreadLease
-from chatkit_app.protocol.decorators import json_endpoint
-from chatkit_app.protocol.errors import ApiError
+from chatkit_app.protocol.errors import ApiError, json_endpoint
 from chatkit_app.runs import signals
 from chatkit_app.store import get_store
 from merak_project import request_log
