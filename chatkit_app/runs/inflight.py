@@ -105,23 +105,25 @@ def _shows_something(item: ThreadItem) -> bool:
 
 
 def _updated(item: ThreadItem, update: ThreadItemUpdate) -> ThreadItem:
-    """`item` with `update` applied (the item is this tracker's own copy: changed in place)."""
-    # The update's parts are copied: the SDK applies the same update objects to its own copy.
-    update = update.model_copy(deep=True)
+    """`item` with `update` applied (the item is this tracker's own copy: changed in place).
+
+    Objects an update carries are copied before they are kept: the SDK applies the same update
+    objects to its own copies of the items (a text delta, a string, needs no copy).
+    """
     match item, update:
         case AssistantMessageItem(), AssistantMessageContentPartAdded() | AssistantMessageContentPartDone():
             _part(item, update.content_index)
-            item.content[update.content_index] = update.content
+            item.content[update.content_index] = update.content.model_copy(deep=True)
         case AssistantMessageItem(), AssistantMessageContentPartTextDelta():
             _part(item, update.content_index).text += update.delta
         case AssistantMessageItem(), AssistantMessageContentPartAnnotationAdded():
-            _part(item, update.content_index).annotations.append(update.annotation)
+            _part(item, update.content_index).annotations.append(update.annotation.model_copy(deep=True))
         case WorkflowItem(), WorkflowTaskAdded():
-            item.workflow.tasks.append(update.task)
+            item.workflow.tasks.append(update.task.model_copy(deep=True))
         case WorkflowItem(), WorkflowTaskUpdated() if update.task_index < len(item.workflow.tasks):
-            item.workflow.tasks[update.task_index] = update.task
+            item.workflow.tasks[update.task_index] = update.task.model_copy(deep=True)
         case WidgetItem(), WidgetRootUpdated():
-            item.widget = update.widget
+            item.widget = update.widget.model_copy(deep=True)
         case WidgetItem(), WidgetComponentUpdated() | WidgetStreamingTextValueDelta():
             item.widget = _WIDGET_ROOT.validate_python(_changed_component(item.widget.model_dump(), update))
     return item
