@@ -73,7 +73,7 @@ async def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
 
 
-async def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return error_response(404, "not_found", "No such endpoint.")
 
 

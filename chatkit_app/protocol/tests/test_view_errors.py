@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import httpx
 import pytest
 
 from chatkit_app import models
@@ -200,8 +201,11 @@ async def test_disabled_server_answers_503(chatkit, settings):
     assert "MERAK_ENABLE_CHATKIT_SERVER" in reply.json["error"]["message"]
 
 
-async def test_unknown_url_is_a_json_404(async_client):
-    response = await async_client.post("/chatkit/nope")
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("path", ["/chatkit/nope", "/favicon.ico", "/nope"])
+def test_unknown_url_is_a_json_404_through_the_real_server(asgi_server, path, method):
+    # Through uvicorn, not the test client: Django calls the 404 handler synchronously there.
+    response = httpx.request(method, asgi_server + path)
 
     assert response.status_code == 404
-    assert json.loads(response.content)["error"]["code"] == "not_found"
+    assert response.json()["error"]["code"] == "not_found"
