@@ -64,11 +64,13 @@ _TEMPLATE: Agent[PlannerContext] = Agent(
     name=AGENT_NAME,
     instructions=_instructions,
     tools=list(TRIP_PLANNER_TOOLS),
-    model_settings=ModelSettings(),
+    model_settings=ModelSettings(include_usage=True),
     tool_use_behavior=stop_for_the_browser,
 )
 
 
 def new_trip_planner() -> Agent[PlannerContext]:
     """A fresh Trip Planner for one run, with the model the settings choose right now."""
-    return _TEMPLATE.clone(model=get_model(), model_settings=ModelSettings(), tools=list(_TEMPLATE.tools))
+    # Usage asked for on every API: an OpenAI-compatible server streams none unless asked (`runs.usage`).
+    settings = ModelSettings(include_usage=True)
+    return _TEMPLATE.clone(model=get_model(), model_settings=settings, tools=list(_TEMPLATE.tools))

@@ -12,7 +12,10 @@ from django.utils.module_loading import import_string
 from openai import AsyncOpenAI
 
 from agents_app.chat_completions import ChatCompletionsModel
-from agents_app.offline import OfflineTripPlannerModel  # the offline wing's one importer outside it: no key, no model
+from agents_app.offline import (  # the offline wing's one importer outside it: no key, no model
+    MODEL_NAME,
+    OfflineTripPlannerModel,
+)
 
 # "package.module.ClassName": identifiers joined by dots, ending in a capitalised class name.
 # Model names such as "gpt-4.1-mini" or "qwen2.5" never match (a segment starts with a digit
@@ -89,3 +92,12 @@ def configure_tracing() -> None:
         set_tracing_disabled(True)
     else:
         set_tracing_export_api_key(api_key)
+
+
+def describe(model: Model | str | None) -> tuple[str, bool]:
+    """A model's name, for usage records, and whether it is the offline planner (its tokens are words)."""
+    if isinstance(model, OfflineTripPlannerModel):
+        return MODEL_NAME, True
+    if isinstance(model, str):
+        return model, False
+    return str(getattr(model, "model", "") or type(model).__name__), False

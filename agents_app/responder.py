@@ -11,7 +11,7 @@ from django.conf import settings
 
 from agents_app.actions import InvalidActionPayload, UnknownAction, itinerary_action_request
 from agents_app.planner import AGENT_NAME, new_trip_planner
-from agents_app.providers import sees_images, title_model
+from agents_app.providers import describe, sees_images, title_model
 from agents_app.titles import derived_title, model_title
 from agents_app.tools import CLIENT_TOOL_NAMES
 from agents_app.trips import gazetteer, locales
@@ -30,6 +30,9 @@ class TripPlanner(Responder):
     def run_config(self) -> RunConfig:
         # Traces go to OpenAI only with an OpenAI key (`providers.configure_tracing`).
         return RunConfig(tracing_disabled=not settings.OPENAI_API_KEY, workflow_name=AGENT_NAME)
+
+    def describe_model(self, agent: Agent[AgentContext[Any]]) -> tuple[str, bool]:
+        return describe(agent.model)
 
     def reads_images(self) -> bool:
         return sees_images()

@@ -89,6 +89,56 @@ class Attachment(models.Model):
             default_storage.delete(Attachment.file_name(attachment_id))
 
 
+class Reply(models.Model):
+    """What one reply cost and how it went: its model, tokens, timings and outcome.
+
+    Written once, when the reply ends (`chatkit_app.runs.usage`), for every
+    streamed request: a new message, a retry, a widget action, a client tool's
+    answer; cancelled and failed ones too. Beside the items, not in their JSON:
+    ChatKit has no field for it. `cost` is priced from `MERAK_MODEL_PRICES` at
+    the time, and null for a model without a price.
+    """
+
+    class Outcome(models.TextChoices):
+        DONE = "done"
+        CANCELLED = "cancelled"  # its client left, where replies do not outlive clients
+        STOPPED = "stopped"  # the stop button, or an operator
+        SHUTDOWN = "shutdown"  # its worker stopped before it ended
+        EXPIRED = "expired"  # past MERAK_RUN_MAX_SECONDS
+        FAILED = "failed"
+
+    thread = models.ForeignKey(
+        Thread, to_field="thread_id", db_column="thread_id", on_delete=models.CASCADE, related_name="replies"
+    )
+    user_id = models.CharField("user id", max_length=128)
+    item_id = models.CharField("reply item id", max_length=64, blank=True, default="")
+    request_type = models.CharField(max_length=64)
+    model = models.CharField(max_length=200, blank=True, default="")
+    offline = models.BooleanField(default=False, help_text="Answered by the offline planner: tokens are words.")
+    input_tokens = models.PositiveIntegerField(default=0)
+    cached_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    requests = models.PositiveIntegerField("model requests", default=0)
+    tool_calls = models.PositiveIntegerField(default=0)
+    first_token_ms = models.PositiveIntegerField("time to first token (ms)", null=True, blank=True)
+    total_ms = models.PositiveIntegerField("total time (ms)", default=0)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    error_code = models.CharField(max_length=64, blank=True, default="")
+    cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True, help_text="In USD.")
+    started_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["thread", "started_at"], name="reply_thread_started"),
+            models.Index(fields=["started_at"], name="reply_started"),
+        ]
+        ordering = ["-started_at"]
+        verbose_name_plural = "replies"
+
+    def __str__(self) -> str:
+        return f"reply {self.item_id or self.pk} ({self.outcome})"
+
+
 class Feedback(models.Model):
     class Kind(models.TextChoices):
         POSITIVE = "positive"

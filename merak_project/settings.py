@@ -150,6 +150,10 @@ MERAK_RATE_LIMIT_REQUESTS = env.int("MERAK_RATE_LIMIT_REQUESTS", default=120)
 MERAK_RATE_LIMIT_WINDOW_SECONDS = env.int("MERAK_RATE_LIMIT_WINDOW_SECONDS", default=60)
 MERAK_MAX_OPEN_STREAMS_PER_USER = env.int("MERAK_MAX_OPEN_STREAMS_PER_USER", default=3)
 
+# What each model costs, for the admin's usage figures: {"model": {"input": USD, "cached": USD, "output": USD}},
+# per million tokens. A model without a price shows no cost.
+MERAK_MODEL_PRICES = env.json("MERAK_MODEL_PRICES", default={})
+
 # --- Runs -------------------------------------------------------------------
 # A reply runs to its end however its connection ends (reload, tab closed, network lost), and
 # counts as an open stream until it does; off: a client leaving cancels it, as it once did.

@@ -30,15 +30,20 @@ from openai.types.responses import (
     ResponseStatus,
     ResponseTextDeltaEvent,
     ResponseTextDoneEvent,
+    ResponseUsage,
 )
+from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
 
 MODEL_NAME = "merak-offline-planner"
 # Each delta carries one word and the whitespace before it, so the deltas join back to the text.
 _WORDS = re.compile(r"\s*\S+")
 
 
-def stream_events(output: list[TResponseOutputItem]) -> Iterator[TResponseStreamEvent]:
-    """Every event of a streamed response whose output is `output`, from `response.created` to `response.completed`."""
+def stream_events(
+    output: list[TResponseOutputItem], usage: ResponseUsage | None = None
+) -> Iterator[TResponseStreamEvent]:
+    """Every event of a streamed response whose output is `output`, from `response.created` to `response.completed`
+    (which carries `usage`)."""
     response = _response(output, status="in_progress")
     sequence = _Sequence()
     yield ResponseCreatedEvent(type="response.created", response=response, sequence_number=sequence())
@@ -48,9 +53,8 @@ def stream_events(output: list[TResponseOutputItem]) -> Iterator[TResponseStream
             yield from _message_events(item, index, sequence)
         elif isinstance(item, ResponseFunctionToolCall):
             yield from _function_call_events(item, index, sequence)
-    yield ResponseCompletedEvent(
-        type="response.completed", response=_response(output, status="completed"), sequence_number=sequence()
-    )
+    completed = _response(output, status="completed").model_copy(update={"usage": usage})
+    yield ResponseCompletedEvent(type="response.completed", response=completed, sequence_number=sequence())
 
 
 def new_id(prefix: str) -> str:
@@ -182,3 +186,29 @@ def _function_call_events(
     yield ResponseOutputItemDoneEvent(
         type="response.output_item.done", item=item, output_index=index, sequence_number=sequence()
     )
+
+
+def word_usage(instructions: str | None, model_input: object, output: list[TResponseOutputItem]) -> ResponseUsage:
+    """What this planner reports it used: words, not tokens (it has no tokenizer), counted honestly."""
+    read = _words(instructions) + _words(json.dumps(model_input, default=str))
+    written = sum(_words(_written(item)) for item in output)
+    return ResponseUsage(
+        input_tokens=read,
+        input_tokens_details=InputTokensDetails(cached_tokens=0, cache_write_tokens=0),
+        output_tokens=written,
+        output_tokens_details=OutputTokensDetails(reasoning_tokens=0),
+        total_tokens=read + written,
+    )
+
+
+def _written(item: TResponseOutputItem) -> str:
+    """What an output item says: a message's text, or a tool call's name and arguments."""
+    if isinstance(item, ResponseOutputMessage):
+        return " ".join(getattr(part, "text", "") for part in item.content)
+    if isinstance(item, ResponseFunctionToolCall):
+        return f"{item.name} {item.arguments}"
+    return ""
+
+
+def _words(text: str | None) -> int:
+    return len(text.split()) if text else 0

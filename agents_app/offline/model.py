@@ -21,7 +21,7 @@ from openai.types.responses import ResponseTextDeltaEvent
 from openai.types.responses.response_prompt_param import ResponsePromptParam
 
 from agents_app.offline.conversation import read_conversation
-from agents_app.offline.events import function_call, message, new_id, stream_events
+from agents_app.offline.events import function_call, message, new_id, stream_events, word_usage
 from agents_app.offline.turns import next_step
 from agents_app.trips.locales import locale_from_instructions
 
@@ -54,7 +54,14 @@ class OfflineTripPlannerModel(Model):
     ) -> ModelResponse:
         self._locale = locale_from_instructions(system_instructions)
         output = self._next_output(input, tools)
-        return ModelResponse(output=output, usage=Usage(requests=1), response_id=new_id("resp"))
+        words = word_usage(system_instructions, input, output)
+        usage = Usage(
+            requests=1,
+            input_tokens=words.input_tokens,
+            output_tokens=words.output_tokens,
+            total_tokens=words.total_tokens,
+        )
+        return ModelResponse(output=output, usage=usage, response_id=new_id("resp"))
 
     async def stream_response(
         self,
@@ -74,7 +81,7 @@ class OfflineTripPlannerModel(Model):
         output = self._next_output(input, tools)
         # Read per call, not at import, so a settings override (tests set 0) takes effect.
         delay = float(getattr(settings, "MERAK_OFFLINE_STREAM_DELAY_MS", 0) or 0) / 1000
-        for event in stream_events(output):
+        for event in stream_events(output, word_usage(system_instructions, input, output)):
             if delay > 0 and isinstance(event, ResponseTextDeltaEvent):
                 await asyncio.sleep(delay)
             yield event

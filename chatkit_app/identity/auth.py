@@ -15,7 +15,7 @@ import functools
 import hmac
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -24,6 +24,9 @@ from django.http.response import HttpResponseBase
 from chatkit_app.identity import tokens
 from chatkit_app.protocol.errors import ApiError, AsyncView, InvalidRequest
 from merak_project import request_log
+
+if TYPE_CHECKING:
+    from chatkit_app.runs.usage import ReplyRecord
 
 USER_ID_PATTERN = r"[A-Za-z0-9._:@+-]{1,128}"
 _USER_ID = re.compile(USER_ID_PATTERN)
@@ -41,6 +44,8 @@ class RequestContext:
     # Set for `threads.create`: the id of the thread it makes, chosen before it exists so that
     # its lease can be taken before the first event names it.
     new_thread_id: str | None = None
+    # Set for a reply: what it costs and how it goes, written when it ends (`runs.usage`).
+    reply: ReplyRecord | None = None
 
 
 class Unauthenticated(ApiError):

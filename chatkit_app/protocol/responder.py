@@ -50,6 +50,11 @@ class Responder(ABC):
     def run_config(self) -> RunConfig:
         return RunConfig(tracing_disabled=True)
 
+    def describe_model(self, agent: Agent[AgentContext[Any]]) -> tuple[str, bool]:
+        """The name of the agent's model, for its usage records, and whether it is an offline stand-in."""
+        model = agent.model
+        return (model if isinstance(model, str) else str(getattr(model, "model", "") or type(model).__name__)), False
+
     def reads_images(self) -> bool:
         """Whether the model reads images attached to messages (else it gets a note naming them)."""
         return False

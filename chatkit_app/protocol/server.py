@@ -112,11 +112,15 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
         return NonStreamingResult(await self._process_non_streaming(parsed, context))
 
     async def stream_events(self, request: StreamingReq, context: RequestContext) -> AsyncIterator[ThreadStreamEvent]:
-        """The SDK's events, with the items in flight stored as they grow (`runs.inflight`)."""
+        """The SDK's events, with the items in flight stored as they grow (`runs.inflight`), and the reply's
+        figures taken as they go by (`runs.usage`)."""
         inflight = InFlight(self.store, context)
+        record = context.reply
         try:
             async for event in super().stream_events(request, context):
                 inflight.observe(event)
+                if record is not None:
+                    record.observe(event)
                 yield event
                 if inflight.flush_due():
                     await inflight.flush()
@@ -190,9 +194,8 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
         if items and isinstance(items[-1], ClientToolCallItem) and items[-1].name not in responder.client_tools:
             logger.warning("Output for unknown client tool %r in thread %s; ignored.", items[-1].name, thread.id)
         history = await MerakItemConverter(responder).to_agent_input(items)
-        result = Runner.run_streamed(
-            responder.new_agent(), history, context=agent_context, run_config=responder.run_config()
-        )
+        agent = responder.new_agent()
+        result = Runner.run_streamed(agent, history, context=agent_context, run_config=responder.run_config())
         # `stream_agent_response` reads the newest items again as it starts: it gets these.
         self.store.remember_newest_items(thread.id, newest_first, complete=complete, context=context)
         try:
@@ -201,6 +204,8 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
         finally:
             if not result.is_complete:  # abandoned: the client left, or the stream failed
                 result.cancel()
+            if context.reply is not None:
+                context.reply.ran(*responder.describe_model(agent), result)
 
     async def add_feedback(
         self, thread_id: str, item_ids: list[str], feedback: FeedbackKind, context: RequestContext

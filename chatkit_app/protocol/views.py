@@ -7,6 +7,7 @@ goes on when the client leaves.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from chatkit.types import StreamingReq, is_streaming_req
 from django.conf import settings
@@ -21,6 +22,7 @@ from chatkit_app.protocol.errors import ServiceDisabled, ShuttingDown, error_res
 from chatkit_app.protocol.server import get_server
 from chatkit_app.runs import registry
 from chatkit_app.runs.run import Run
+from chatkit_app.runs.usage import ReplyRecord
 from merak_project import request_log
 from merak_project.runtime.db_threads import back_in_line_after_first
 
@@ -50,11 +52,13 @@ async def _stream(parsed: StreamingReq, context: RequestContext, thread_id: str 
     # Before anything is stored: 429 past the user's open streams, 409 if a reply runs in this thread
     # (a new thread's lease too: its id is in the first event, and others may use it at once).
     guard = await StreamGuard.acquire(context.user_id, thread_id)
+    record = ReplyRecord(request_type=parsed.type, user_id=context.user_id, thread_id=thread_id)
+    context = replace(context, reply=record)
     try:
         result = await get_server().handle(parsed, context)
         # Once its first event is out, this stream's database work waits its turn behind new requests'.
         stream = back_in_line_after_first(guard.around(aiter(result)))
-        run = Run(stream, holder=guard.holder, thread_id=thread_id, user_id=context.user_id)
+        run = Run(stream, holder=guard.holder, thread_id=thread_id, user_id=context.user_id, record=record)
     except BaseException:
         await guard.release()
         raise

@@ -30,6 +30,7 @@ from chatkit.types import ErrorCode, ErrorEvent
 from django.conf import settings
 
 from chatkit_app.runs import registry
+from chatkit_app.runs.usage import ReplyRecord
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +53,17 @@ STREAM_FAILED = (
 class Run:
     """One reply's stream, run by a task of its own; read it with `first()`, then `relay()`."""
 
-    def __init__(self, stream: AsyncIterator[bytes], *, holder: str, thread_id: str | None, user_id: str) -> None:
+    def __init__(
+        self,
+        stream: AsyncIterator[bytes],
+        *,
+        holder: str,
+        thread_id: str | None,
+        user_id: str,
+        record: ReplyRecord | None = None,
+    ) -> None:
         self.holder, self.thread_id, self.user_id = holder, thread_id, user_id
+        self.record = record
         self.started = time.monotonic()
         self.ended: str | None = None  # done, cancelled, stopped, shutdown, expired or failed
         self._cancelled_for: str | None = None
@@ -80,8 +90,12 @@ class Run:
                 logger.exception("reply failed after its client left", extra=self._log_fields())
             self._put(exc)
         finally:
-            self._put(_END)
-            registry.discard(self)
+            try:  # recorded before the response ends: a reply its user has seen end is in the admin
+                if self.record is not None and self.record.began:
+                    await asyncio.shield(self.record.save(self.ended))
+            finally:
+                self._put(_END)
+                registry.discard(self)
 
     def _put(self, item: bytes | Exception | _End) -> None:
         if self._queue is not None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from agents_app.tests.support import openai_wire as wire
 from agents_app.tests.support.openai_server import ModelRequest, OpenAIServer, Reply, ToolCall, call, say
 from agents_app.titles import TITLE_INSTRUCTIONS
 from chatkit_app import models
@@ -214,3 +216,44 @@ def test_every_kind_of_turn_reaches_the_model_with_the_thread_so_far(conversatio
     assert [reply["id"] for reply in replies] == [
         i for reply in (created, follow_up, pressed, asked_for_map, answered, retried) for i in reply_ids(reply)
     ]
+
+
+def test_a_replys_usage_is_what_the_model_reported_and_costs_its_price(conversation, model_api, settings):
+    settings.MERAK_MODEL_PRICES = {"local-model": {"input": 2, "cached": 0.5, "output": 8}}
+
+    created = conversation.turn("threads.create", input=user_input("3 days in Lisbon from 2027-03-12"))
+    reported = [wire.Tokens.of(request.body, trip_planner(request)) for request in conversation.asked]
+    follow_up = conversation.turn("threads.add_user_message", input=user_input("make it cheaper"))
+
+    first, second = models.Reply.objects.filter(thread_id=conversation.thread_id).order_by("started_at")
+    assert (first.request_type, second.request_type) == ("threads.create", "threads.add_user_message")
+    assert (first.model, first.offline, first.outcome, first.item_id) == (
+        "local-model",
+        False,
+        "done",
+        reply_ids(created)[0],
+    )
+    assert first.requests == len(reported) == 3
+    assert first.input_tokens == sum(tokens.prompt for tokens in reported)
+    assert first.output_tokens == sum(tokens.completion for tokens in reported)
+    assert first.tool_calls == 2 and first.first_token_ms is not None and first.total_ms >= first.first_token_ms
+    expected = (Decimal(first.input_tokens) * 2 + Decimal(first.output_tokens) * 8) / 1_000_000
+    assert first.cost == expected.quantize(Decimal("0.000001"))
+    assert second.item_id == reply_ids(follow_up)[0] and second.output_tokens > 0
+
+
+def test_a_reply_the_model_server_refused_is_recorded_as_failed_with_its_code(asgi_server, model_api):
+    def refuse(request: ModelRequest) -> Reply:
+        if is_titling(request):
+            return say("Lisbon")
+        raise RuntimeError("no capacity")
+
+    model_api.script = refuse
+    request = {"type": "threads.create", "params": {"input": user_input("3 days in Lisbon")}}
+    response = httpx.post(f"{asgi_server}/chatkit", json=request, headers=proxy_headers(), timeout=60)
+    events = parse_sse(response.content)
+
+    (error,) = [event for event in events if event["type"] == "error"]
+    (row,) = models.Reply.objects.filter(thread_id=events[0]["thread"]["id"])
+    assert (row.outcome, row.error_code, row.model) == ("failed", error["code"], "local-model")
+    assert (row.output_tokens, row.cost) == (0, None)

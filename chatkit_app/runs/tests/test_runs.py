@@ -18,8 +18,6 @@ from chatkit_app.testing.replies import words
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WORDS_MODEL = "chatkit_app.testing.replies.WordsModel"
-
 
 def ask(text: str) -> dict:
     return {"type": "threads.create", "params": {"input": user_input(text)}}
@@ -72,13 +70,6 @@ def assistant_text(thread_id: str) -> str:
 def pinned_clock(monkeypatch):
     """The offline reply quotes the local time: pinned, two runs of one request write the same text."""
     monkeypatch.setattr("agents_app.tools.clock.current_utc_time", lambda: datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def words_model(settings):
-    """Replies of as many words as the message asks for ("say 40 words"), one every 20 ms."""
-    settings.MERAK_MODEL = WORDS_MODEL
-    settings.MERAK_OFFLINE_STREAM_DELAY_MS = 20
 
 
 def test_a_reply_goes_on_after_its_client_leaves_and_stores_what_an_uninterrupted_one_does(

@@ -17,7 +17,8 @@ from chatkit_app.testing.protocol import proxy_headers, read_events, redis_reach
 from chatkit_app.testing.replies import words
 from chatkit_app.testing.servers import postgres_test_database_url, servers
 
-from .test_runs import WORDS_MODEL, ask, assistant_text, follow_up, leave_after, running, stored
+from .conftest import WORDS_MODEL
+from .test_runs import ask, assistant_text, follow_up, leave_after, running, stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
