@@ -244,6 +244,19 @@ async def test_save_thread_accepts_a_full_thread_and_stores_only_its_metadata(st
     assert await models.Item.objects.acount() == 0
 
 
+async def test_a_new_item_moves_its_threads_last_activity_and_no_other_threads(store, alice):
+    await store.save_thread(make_thread("thr_alice"), alice)
+    await store.save_thread(make_thread("thr_other"), alice)
+    before = {row.thread_id: row.updated_at async for row in models.Thread.objects.all()}
+
+    await store.add_thread_item("thr_alice", message("msg_1"), alice)
+
+    after = {row.thread_id: row.updated_at async for row in models.Thread.objects.all()}
+    assert after["thr_alice"] > before["thr_alice"] and after["thr_other"] == before["thr_other"]
+    # The database stamps it (migration 0005's trigger), in UTC like Django's own stamps.
+    assert abs(after["thr_alice"] - datetime.now(UTC)) < timedelta(seconds=60)
+
+
 async def test_missing_thread_is_not_found(store, alice):
     with pytest.raises(NotFoundError):
         await store.load_thread("thr_nope", alice)
