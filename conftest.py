@@ -12,8 +12,9 @@ from agents_app.tests.support.openai_server import OpenAIServer
 from chatkit_app.identity.auth import RequestContext
 from merak_project.runtime import db_threads
 
-# The ChatKit surface's fixtures (the protocol through the real view, real servers), for every app's tests.
-pytest_plugins = ["chatkit_app.testing.fixtures"]
+# The ChatKit surface's fixtures (the protocol through the real view, real servers, the admin in a browser),
+# for every app's tests.
+pytest_plugins = ["chatkit_app.testing.fixtures", "chatkit_app.testing.browser"]
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 
 import pytest
 import uvicorn
@@ -177,11 +177,9 @@ def create_thread(chatkit):
     return create
 
 
-@pytest.fixture
-def asgi_server(transactional_db) -> Iterator[str]:
-    """The project's ASGI application served by uvicorn on a real socket; yields its base URL."""
-    from merak_project.asgi import application
-
+@contextmanager
+def serving(application) -> Iterator[str]:
+    """`application` served by uvicorn on a real socket, in a thread of this process; its base URL."""
     port = free_port()
     config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
@@ -197,9 +195,20 @@ def asgi_server(transactional_db) -> Iterator[str]:
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def asgi_server(transactional_db) -> Iterator[str]:
+    """The project's ASGI application served by uvicorn on a real socket; yields its base URL."""
+    from merak_project.asgi import application
+
+    with serving(application) as base_url:
+        yield base_url
 
 
 @pytest.fixture

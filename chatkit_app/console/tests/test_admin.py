@@ -144,7 +144,7 @@ def test_item_text_is_escaped(admin_client, text):
 
 
 def test_long_thread_shows_a_link_to_all_its_items(admin_client, monkeypatch):
-    monkeypatch.setattr("chatkit_app.admin.TRANSCRIPT_LIMIT", 2)
+    monkeypatch.setattr("chatkit_app.console.transcript.TRANSCRIPT_LIMIT", 2)
     thread = ThreadFactory()
     ItemFactory.create_batch(3, thread=thread)
     page = admin_client.get(change(thread)).content.decode()
