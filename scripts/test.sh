@@ -11,6 +11,13 @@ py=.venv/bin/python
 echo "== lint, format and types"
 scripts/lint.sh
 
+# The browser tests (the admin here, the frontend below) drive Debian's Chromium, never a download of their own.
+if [ ! -x /usr/bin/chromium ]; then
+    sudo=""; if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
 echo "== tests on SQLite"
 DATABASE_URL="sqlite:///$PWD/db.sqlite3" "$py" -m pytest "$@"
 
@@ -35,12 +42,6 @@ if [ "${MERAK_SKIP_FRONTEND_TESTS:-}" = 1 ]; then
 fi
 echo "== frontend tests"
 scripts/frontend_install.sh
-# The browser test drives Debian's Chromium (never a browser download of its own).
-if [ ! -x /usr/bin/chromium ]; then
-    sudo=""; if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
-fi
 cd frontend
 NEXT_TELEMETRY_DISABLED=1 node_modules/.bin/next build
 npm test
