@@ -15,6 +15,7 @@ urlpatterns = [
     path("chatkit/attachments/<str:token>", attachments.attachment_file, name="chatkit-attachment-file"),
     path("chatkit/runs/<str:thread_id>", runs.run_status, name="chatkit-run"),
     path("chatkit/runs/<str:thread_id>/cancel", runs.cancel_run, name="chatkit-run-cancel"),
+    path("chatkit/runs/<str:thread_id>/usage", runs.thread_usage, name="chatkit-run-usage"),
     # Anything else under /chatkit is a JSON 404, even with DEBUG on.
     re_path(r"^chatkit/", protocol.not_found),
     path("healthz", protocol.healthz, name="healthz"),

@@ -5,7 +5,8 @@ model, its token usage and tool calls (`ran`) and watches the events go by
 (`observe`: the first text, an error); the run writes it when it ends,
 however it ends (`save`). Tokens become cost through `MERAK_MODEL_PRICES`
 (per model, USD per million input, cached input and output tokens); a model
-without a price gets no cost, never a guessed one.
+without a price gets no cost, never a guessed one. `of_thread` is what a
+thread's user may see of it (`GET /chatkit/runs/<thread>/usage`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from chatkit.types import (
 )
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chatkit_app.models import Reply
@@ -133,6 +136,43 @@ def cost(model: str, input_tokens: int, cached_tokens: int, output_tokens: int) 
         + output_tokens * Decimal(str(price.get("output", 0)))
     )
     return (total / MILLION).quantize(Decimal("0.000001"))
+
+
+@in_database_thread
+def of_thread(thread_id: str) -> dict[str, Any]:
+    """A thread's usage as its user may see it: totals over its replies, and its latest reply's figures."""
+    replies = Reply.objects.filter(thread_id=thread_id)
+    totals = replies.aggregate(
+        replies=Count("id"),
+        input_tokens=Coalesce(Sum("input_tokens"), 0),
+        cached_tokens=Coalesce(Sum("cached_tokens"), 0),
+        output_tokens=Coalesce(Sum("output_tokens"), 0),
+        priced_cost=Sum("cost"),
+        unpriced=Count("id", filter=Q(cost__isnull=True)),
+    )
+    priced_cost = totals.pop("priced_cost")
+    latest = replies.order_by("-started_at", "-id").values(*_SHOWN).first()
+    return {
+        **totals,
+        # A sum over priced replies only would pass for the whole: no cost unless every reply has one.
+        "cost": None if totals["unpriced"] or priced_cost is None else str(priced_cost),
+        "latest": None
+        if latest is None
+        else {**latest, "cost": None if latest["cost"] is None else str(latest["cost"])},
+    }
+
+
+_SHOWN = (
+    "model",
+    "offline",
+    "input_tokens",
+    "cached_tokens",
+    "output_tokens",
+    "cost",
+    "first_token_ms",
+    "total_ms",
+    "outcome",
+)
 
 
 @in_database_thread

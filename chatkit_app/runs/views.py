@@ -1,7 +1,8 @@
-"""A thread's reply, seen from outside its stream: whether one is running (`GET /chatkit/runs/<thread>`),
-and stopping it (`POST /chatkit/runs/<thread>/cancel`), wherever it runs.
+"""A thread's replies, seen from outside their stream: whether one is running (`GET /chatkit/runs/<thread>`),
+stopping it (`POST /chatkit/runs/<thread>/cancel`), wherever it runs, and what they used
+(`GET /chatkit/runs/<thread>/usage`).
 
-Both take the credentials `/chatkit` takes and see only the caller's threads:
+All take the credentials `/chatkit` takes and see only the caller's threads:
 another user's thread is a 404, as one that does not exist.
 """
 
@@ -16,7 +17,7 @@ from chatkit_app.guards import leases, limits
 from chatkit_app.identity.auth import RequestContext, authenticate
 from chatkit_app.models import ThreadLease
 from chatkit_app.protocol.errors import ApiError, json_endpoint
-from chatkit_app.runs import signals
+from chatkit_app.runs import signals, usage
 from chatkit_app.store import get_store
 from merak_project import request_log
 from merak_project.runtime.db_threads import in_database_thread
@@ -68,3 +69,15 @@ async def cancel_run(request: HttpRequest, thread_id: str) -> HttpResponse:
             return _answer(thread_id, still, cancelled=True)
         await asyncio.sleep(0.05)
     return _answer(thread_id, None, cancelled=True)
+
+
+@json_endpoint("GET", "HEAD")
+async def thread_usage(request: HttpRequest, thread_id: str) -> HttpResponse:
+    """What the thread's replies used and cost, and its latest reply's figures: ChatKit has no place for
+    usage in its protocol, so the page around it asks here after each reply."""
+    context = await authenticate(request)
+    request_log.annotate(request, thread_id=thread_id)
+    await get_store().load_thread(thread_id, context)  # 404 unless it is the caller's
+    response = JsonResponse({"thread_id": thread_id, **await usage.of_thread(thread_id)})
+    response["Cache-Control"] = "no-store"
+    return response

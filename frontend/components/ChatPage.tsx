@@ -10,7 +10,7 @@ export type ChatPageProps = { domainKey: string; scriptUrl: string; maxAttachmen
 
 export function ChatPage({ domainKey, scriptUrl, maxAttachmentBytes }: ChatPageProps) {
   const script = useChatKitScript(scriptUrl);
-  const { chatkit, connection, retry } = useChatKitClient({ domainKey, maxAttachmentBytes });
+  const { chatkit, connection, retry, usage } = useChatKitClient({ domainKey, maxAttachmentBytes });
 
   if (script === "failed") {
     return (
@@ -38,6 +38,10 @@ export function ChatPage({ domainKey, scriptUrl, maxAttachmentBytes }: ChatPageP
     <main className="chat" aria-busy={loading}>
       {loading && <p className="chat-loading">Loading the chat…</p>}
       {connection.state === "ready" && <ChatKit control={chatkit.control} className="chatkit" />}
+      {/* ChatKit has no place for usage: the line under it says what this conversation used. */}
+      <p className="chat-usage" aria-live="polite">
+        {usage}
+      </p>
     </main>
   );
 }

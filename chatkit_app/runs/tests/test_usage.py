@@ -132,5 +132,33 @@ def test_cost_is_the_models_price_per_million_tokens_and_none_without_a_price(se
     assert cost("unpriced", 1_000_000, 0, 1_000_000) is None
 
 
+async def test_a_user_sees_their_threads_usage_and_no_one_elses(create_thread, chatkit, async_client, settings):
+    settings.MERAK_MODEL_PRICES = {MODEL_NAME: {"input": 1, "output": 2}}
+    thread_id, _ = await create_thread()
+    await chatkit(follow_up(thread_id, "make it cheaper"))
+    rows = await _replies(thread_id)
+
+    own = await async_client.get(f"/chatkit/runs/{thread_id}/usage", headers=proxy_headers("alice"))
+    body = own.json()
+    assert own.status_code == 200 and own["Cache-Control"] == "no-store"
+    assert (body["replies"], body["unpriced"]) == (2, 0)
+    assert body["input_tokens"] == sum(row.input_tokens for row in rows)
+    assert body["output_tokens"] == sum(row.output_tokens for row in rows)
+    assert Decimal(body["cost"]) == sum(row.cost for row in rows)
+    assert body["latest"]["output_tokens"] == rows[-1].output_tokens and body["latest"]["offline"] is True
+    assert (await async_client.get(f"/chatkit/runs/{thread_id}/usage", headers=proxy_headers("bob"))).status_code == 404
+    assert (await async_client.get(f"/chatkit/runs/{thread_id}/usage")).status_code == 401
+
+
+async def test_a_thread_with_an_unpriced_reply_shows_no_cost_for_the_whole(create_thread, async_client, settings):
+    thread_id, _ = await create_thread()  # no price: the offline planner has none by default
+    settings.MERAK_MODEL_PRICES = {MODEL_NAME: {"input": 1, "output": 2}}
+    await models.Reply.objects.filter(thread_id=thread_id).aupdate(cost=None)
+
+    body = (await async_client.get(f"/chatkit/runs/{thread_id}/usage", headers=proxy_headers())).json()
+
+    assert (body["replies"], body["unpriced"], body["cost"], body["latest"]["cost"]) == (1, 1, None, None)
+
+
 async def _replies(thread_id: str) -> list[models.Reply]:
     return [row async for row in models.Reply.objects.filter(thread_id=thread_id).order_by("started_at", "id")]

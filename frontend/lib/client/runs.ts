@@ -1,6 +1,31 @@
-/** The browser's side of `/api/chatkit/runs/<thread>`: whether a reply runs in a thread, and stopping it. */
+/** The browser's side of `/api/chatkit/runs/<thread>`: whether a reply runs in a thread, stopping it, its usage. */
 
 export type RunStatus = { thread_id: string; running: boolean; started_at: string | null; cancelled?: boolean };
+
+/** One reply's figures; `offline`: the offline planner, whose tokens are words. Costs are USD strings, null unpriced. */
+export type ReplyUsage = {
+  model: string;
+  offline: boolean;
+  input_tokens: number;
+  cached_tokens: number;
+  output_tokens: number;
+  cost: string | null;
+  first_token_ms: number | null;
+  total_ms: number;
+  outcome: string;
+};
+
+/** A thread's replies in all (`cost` null unless every one is priced), and its latest. */
+export type ThreadUsage = {
+  thread_id: string;
+  replies: number;
+  input_tokens: number;
+  cached_tokens: number;
+  output_tokens: number;
+  cost: string | null;
+  unpriced: number;
+  latest: ReplyUsage | null;
+};
 
 export class RunsError extends Error {
   constructor(
@@ -29,17 +54,29 @@ export class RunsClient {
     return this.call(`${this.base}/runs/${encodeURIComponent(threadId)}/cancel`, { method: "POST" });
   }
 
-  private async call(url: string, init: RequestInit): Promise<RunStatus> {
+  /** What the replies in `threadId` used and cost. */
+  usage(threadId: string, signal?: AbortSignal): Promise<ThreadUsage> {
+    const url = `${this.base}/runs/${encodeURIComponent(threadId)}/usage`;
+    return this.call(url, { method: "GET", signal }, (payload) => typeof payload.replies === "number");
+  }
+
+  private async call<T = RunStatus>(
+    url: string,
+    init: RequestInit,
+    valid: (payload: Record<string, unknown>) => boolean = (payload) => typeof payload.running === "boolean",
+  ): Promise<T> {
     let response: Response;
     try {
       response = await this.fetchImpl(url, { ...init, credentials: "same-origin" });
     } catch (error) {
       throw new RunsError(`${url}: ${error instanceof Error ? error.message : String(error)}`, 0);
     }
-    const payload = (await response.json().catch(() => null)) as (RunStatus & { error?: { message?: string } }) | null;
-    if (!response.ok || typeof payload?.running !== "boolean") {
+    const payload = (await response.json().catch(() => null)) as
+      | (Record<string, unknown> & { error?: { message?: string } })
+      | null;
+    if (!response.ok || payload === null || !valid(payload)) {
       throw new RunsError(payload?.error?.message ?? `${url} answered ${response.status}`, response.status);
     }
-    return payload;
+    return payload as T;
   }
 }

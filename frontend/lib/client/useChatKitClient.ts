@@ -17,6 +17,7 @@ import { rememberThread, storedThread } from "./threadStorage";
 import { TokenSource } from "./tokenSource";
 import { useColorScheme } from "./useColorScheme";
 import { useReplyRuns } from "./useReplyRuns";
+import { useThreadUsage } from "./useThreadUsage";
 
 export const API_URL = "/api/chatkit";
 // biome-ignore lint/style/noProcessEnv: NODE_ENV is no setting: Next makes it a constant at build time.
@@ -61,7 +62,13 @@ export const ATTACHMENT_TYPES: Record<string, string[]> = {
 };
 export const MAX_ATTACHMENTS = 4;
 
-export type ChatKitClient = { chatkit: UseChatKitReturn; connection: Connection; retry: () => void };
+export type ChatKitClient = {
+  chatkit: UseChatKitReturn;
+  connection: Connection;
+  retry: () => void;
+  /** The open thread's usage, as a line for under the chat (null: none yet). */
+  usage: string | null;
+};
 
 export type ChatKitClientOptions = {
   domainKey: string;
@@ -78,7 +85,17 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
   const chatkitRef = useRef<UseChatKitReturn | null>(null);
   const fetchWithToken = useMemo(() => chatKitFetch(tokens), [tokens]);
   const replies = useReplyRuns(API_URL, fetchWithToken, chatkitRef);
-  const { threadOpened } = replies;
+  const [openThread, setOpenThread] = useState<string | null>(null);
+  const [repliesEnded, setRepliesEnded] = useState(0);
+  const usage = useThreadUsage(API_URL, fetchWithToken, openThread, repliesEnded);
+  const { threadOpened: runsThreadOpened } = replies;
+  const threadOpened = useCallback(
+    (threadId: string | null) => {
+      runsThreadOpened(threadId);
+      setOpenThread(threadId);
+    },
+    [runsThreadOpened],
+  );
 
   // biome-ignore lint/correctness/useExhaustiveDependencies(attempt): retry() bumps `attempt` to run this effect again.
   useEffect(() => {
@@ -123,6 +140,7 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
     threadItemActions: { feedback: true, retry: true },
     onClientTool: handleClientTool,
     onThreadChange,
+    onResponseEnd: () => setRepliesEnded((n) => n + 1),
     // A thread picked from the history may start loading before ChatKit says it changed: either tells a switch.
     onThreadLoadStart: ({ threadId }) => threadOpened(threadId),
     onError: ({ error }) => {
@@ -138,5 +156,5 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
   }, [chatkit]);
 
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
-  return { chatkit, connection, retry };
+  return { chatkit, connection, retry, usage };
 }

@@ -57,6 +57,13 @@ test("the page gets a token, configures ChatKit with the proxy, and the streamed
   const text = await reply.textContent();
   assert.match(text ?? "", /Offline planner[\s\S]*Lisbon/);
 
+  // ChatKit has no place for usage: the line under it shows what the conversation used, from Django's records.
+  const usageLine = page.locator(".chat-usage", { hasText: "This conversation" });
+  await usageLine.waitFor({ timeout: 15_000 });
+  const used =
+    /^This conversation: 1 reply · [\d,]+ words in · [\d,]+ out · last reply [\d.]+ s \(offline planner: words, not tokens\)$/;
+  assert.match((await usageLine.textContent()) ?? "", used);
+
   const { calls, errors } = await recorded(page);
   assert.deepEqual(errors, []);
   const options = calls[0];
@@ -85,6 +92,8 @@ test("the page gets a token, configures ChatKit with the proxy, and the streamed
   assert.equal(await reopened.getAttribute("data-reopened"), threadId);
   assert.ok(Number(await reopened.getAttribute("data-items")) >= 2);
   assert.equal((await recorded(page)).calls[0].initialThread, threadId);
+  await usageLine.waitFor({ timeout: 15_000 });
+  assert.match((await usageLine.textContent()) ?? "", used, "the reopened thread's usage is shown again");
 
   assert.deepEqual(pageErrors, []);
   await context.close();

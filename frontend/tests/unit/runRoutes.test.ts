@@ -4,6 +4,7 @@ import { after, before, beforeEach, test } from "node:test";
 
 import { POST as cancel } from "../../app/api/chatkit/runs/[threadId]/cancel/route";
 import { GET as status } from "../../app/api/chatkit/runs/[threadId]/route";
+import { GET as usage } from "../../app/api/chatkit/runs/[threadId]/usage/route";
 import { POST as start } from "../../app/api/chatkit/start/route";
 import { SESSION_COOKIE } from "../../lib/server/session";
 import { CookieJar } from "../support/cookieJar";
@@ -13,14 +14,17 @@ const django = new FakeBackend();
 let jar: CookieJar;
 let token: string;
 
-function call(action: "status" | "cancel", threadId: string, init: { token?: string } = {}): Promise<Response> {
-  const path = `/api/chatkit/runs/${encodeURIComponent(threadId)}${action === "cancel" ? "/cancel" : ""}`;
+const SUFFIX = { status: "", cancel: "/cancel", usage: "/usage" } as const;
+const ROUTE = { status, cancel, usage } as const;
+
+function call(action: keyof typeof SUFFIX, threadId: string, init: { token?: string } = {}): Promise<Response> {
+  const path = `/api/chatkit/runs/${encodeURIComponent(threadId)}${SUFFIX[action]}`;
   const request = new Request(`http://127.0.0.1:3000${path}`, {
     method: action === "cancel" ? "POST" : "GET",
     headers: { cookie: jar.header(path), authorization: `Bearer ${init.token ?? token}` },
   });
   const context = { params: Promise.resolve({ threadId }) };
-  return action === "cancel" ? cancel(request, context) : status(request, context);
+  return ROUTE[action](request, context);
 }
 
 const errorCode = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code;
@@ -70,9 +74,20 @@ test("a stop is Django's POST /chatkit/runs/<thread>/cancel with the client secr
   assert.equal(seen?.body, "");
 });
 
+test("a thread's usage is Django's GET /chatkit/runs/<thread>/usage, relayed as it answered", async () => {
+  const figures = { thread_id: "thr_0123abcd", replies: 2, input_tokens: 900, output_tokens: 80, cost: null };
+  django.runs = (_req, res) => json(res, 200, figures);
+  const response = await call("usage", "thr_0123abcd");
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), figures);
+  const [seen] = django.seen;
+  assert.equal(seen?.method, "GET");
+  assert.equal(seen?.path, "/chatkit/runs/thr_0123abcd/usage");
+});
+
 test("Django's JSON errors (another user's thread: 404) come back with their status", async () => {
   django.runs = (_req, res) => json(res, 404, { error: { code: "not_found", message: "Thread not found." } });
-  for (const action of ["status", "cancel"] as const) {
+  for (const action of ["status", "cancel", "usage"] as const) {
     const response = await call(action, "thr_someone_elses");
     assert.equal(response.status, 404);
     assert.equal(await errorCode(response), "not_found");
@@ -92,7 +107,7 @@ test("without the session, or with a wrong token, it is a JSON 401 that never re
 
 test("a thread id of no sane shape is a 404 here, never relayed", async () => {
   for (const threadId of ["../token/start", "thr_1/cancel", "thr 1", "", `thr_${"a".repeat(61)}`, "thr_1?x=1"]) {
-    for (const action of ["status", "cancel"] as const) {
+    for (const action of ["status", "cancel", "usage"] as const) {
       const response = await call(action, threadId);
       assert.equal(response.status, 404, `${action} ${JSON.stringify(threadId)}`);
       assert.equal(await errorCode(response), "not_found");
