@@ -32,7 +32,10 @@ class Thread(models.Model):
     data = models.JSONField(help_text="The ChatKit ThreadMetadata, as JSON.")
 
     class Meta:
-        indexes = [models.Index(fields=["user_id", "created_at", "seq"], name="thread_user_created")]
+        indexes = [
+            models.Index(fields=["user_id", "created_at", "seq"], name="thread_user_created"),
+            models.Index(fields=["updated_at", "seq"], name="thread_activity"),  # the admin's list, newest first
+        ]
         ordering = ["-created_at", "-seq"]
 
     def __str__(self) -> str:
@@ -54,6 +57,8 @@ class Item(models.Model):
     type = models.CharField(max_length=32)
     created_at = models.DateTimeField()
     data = models.JSONField(help_text="The ChatKit ThreadItem, as JSON.")
+    # On PostgreSQL a GIN index over its words serves the admin's search (migration 0006).
+    text = models.TextField(blank=True, default="", help_text="A user or assistant message's text, for search.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["thread", "item_id"], name="item_unique_in_thread")]

@@ -13,7 +13,15 @@ from typing import Any, cast
 
 from asgiref.sync import sync_to_async
 from chatkit.store import NotFoundError
-from chatkit.types import Attachment, FeedbackKind, Page, ThreadItem, ThreadMetadata
+from chatkit.types import (
+    AssistantMessageItem,
+    Attachment,
+    FeedbackKind,
+    Page,
+    ThreadItem,
+    ThreadMetadata,
+    UserMessageItem,
+)
 from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
@@ -51,7 +59,19 @@ def _thread_columns(thread: ThreadMetadata) -> dict[str, Any]:
 
 
 def _item_columns(item: ThreadItem) -> dict[str, Any]:
-    return {"type": item.type, "created_at": as_aware(item.created_at), "data": item.model_dump(mode="json")}
+    return {
+        "type": item.type,
+        "created_at": as_aware(item.created_at),
+        "data": item.model_dump(mode="json"),
+        "text": item_text(item),
+    }
+
+
+def item_text(item: ThreadItem) -> str:
+    """The words a user or assistant message says (what the admin searches); other items have none."""
+    if isinstance(item, UserMessageItem | AssistantMessageItem):
+        return "\n".join(part.text for part in item.content)
+    return ""
 
 
 @in_database_thread

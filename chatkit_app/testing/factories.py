@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import factory
 from chatkit.types import Attachment as SDKAttachment
@@ -21,6 +22,7 @@ from factory.django import DjangoModelFactory
 from pydantic import TypeAdapter
 
 from chatkit_app import models
+from chatkit_app.store.rows import item_text
 
 _ITEM = TypeAdapter(ThreadItem)
 _ATTACHMENT = TypeAdapter(SDKAttachment)
@@ -73,6 +75,7 @@ class ItemFactory(DjangoModelFactory):
     data = factory.LazyAttribute(
         lambda o: _item_json({**o.fields, "id": o.item_id, "thread_id": o.thread.thread_id, "created_at": o.created_at})
     )
+    text = factory.LazyAttribute(lambda o: item_text(_ITEM.validate_python(o.data)))
 
 
 class UserMessageFactory(ItemFactory):
@@ -152,3 +155,36 @@ class AttachmentFactory(DjangoModelFactory):
             }
         ).model_dump(mode="json")
     )
+
+
+def _list_price(o) -> Decimal | None:
+    """gpt-4.1-mini's list price (USD per million: 0.4 input, 0.1 cached, 1.6 output); none offline."""
+    if o.offline:
+        return None
+    micro = (o.input_tokens - o.cached_tokens) * 0.4 + o.cached_tokens * 0.1 + o.output_tokens * 1.6
+    return (Decimal(str(micro)) / 1_000_000).quantize(Decimal("0.000001"))
+
+
+class ReplyFactory(DjangoModelFactory):
+    """A reply's usage record; `cost` follows the tokens at a list price (None offline) unless given."""
+
+    class Meta:
+        model = models.Reply
+
+    thread = factory.SubFactory(ThreadFactory)
+    user_id = factory.SelfAttribute("thread.user_id")
+    item_id = factory.Sequence(lambda n: f"msg_test{n:06d}")
+    request_type = "threads.add_user_message"
+    model = "gpt-4.1-mini"
+    offline = False
+    input_tokens = 1200
+    cached_tokens = 0
+    output_tokens = 300
+    requests = 1
+    tool_calls = 0
+    first_token_ms = 450
+    total_ms = 2400
+    outcome = models.Reply.Outcome.DONE
+    error_code = ""
+    cost = factory.LazyAttribute(_list_price)
+    started_at = factory.Sequence(_minute)
