@@ -119,10 +119,10 @@ def test_thread_page_shows_the_conversation_in_order(admin_client, conversation)
     page = admin_client.get(change(conversation)).content.decode()
     user = page.index("Plan a weekend in Lisbon, please.")
     assistant = page.index("Day one: Alfama and the castle.")
-    tool = page.index("get_weather (completed)")
-    widget = page.index("&quot;Card&quot;")
+    tool = page.index('data-type="client_tool_call"')
+    widget = page.index('data-type="widget"')
     assert user < assistant < tool < widget
-    assert "Lisbon, 3 days" in page
+    assert '<div class="ck-text">Lisbon, 3 days</div>' in page  # the card, drawn
     assert "&quot;temp_c&quot;: 21" in page
 
 
