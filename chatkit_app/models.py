@@ -226,3 +226,16 @@ class RunningReply(ThreadLease):
         proxy = True
         verbose_name = "reply in progress"
         verbose_name_plural = "replies in progress"
+
+
+class Usage(Reply):
+    """Replies seen in aggregate, in the admin: the usage dashboard (`console.dashboard`).
+
+    A proxy so the dashboard is a row of the admin's index and sidebar like any
+    model. It has no permissions of its own: viewing replies lets one view it.
+    """
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = verbose_name_plural = "usage"
