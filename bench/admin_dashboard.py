@@ -19,15 +19,15 @@ round requests every period once, in turn; medians with min and max.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.admin_support import operator_client, use_database  # noqa: E402
 
 URL = "/admin/chatkit_app/usage/"
 THREADS, USERS, FEEDBACK = 20_000, 5_000, 100_000
@@ -68,16 +68,7 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each figures query")
     args = parser.parse_args()
 
-    import psycopg
-
-    server, name = args.url.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-    os.environ.update(DATABASE_URL=args.url, DATABASE_POOL="false", DJANGO_SETTINGS_MODULE="merak_project.settings")
-    import django
-
-    django.setup()
+    use_database(args.url)
     prepare(args.replies)
     if args.explain:
         explain()
@@ -86,7 +77,7 @@ def main() -> None:
     from chatkit_app.console.usage import Period, figures
 
     today = timezone.localdate()
-    client = logged_in_client()
+    client = operator_client()
     timings: dict[str, list[float]] = {}
     for _ in range(args.rounds):
         for label, days in PERIODS.items():
@@ -177,18 +168,6 @@ def explain() -> None:
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + entry["sql"])
             print(f"--- {entry['sql'][:200]}\n" + "\n".join(line for (line,) in cursor.fetchall()))
-
-
-def logged_in_client() -> Any:  # a django.test.Client
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    user, _ = get_user_model().objects.get_or_create(
-        username="bench-operator", defaults={"is_staff": True, "is_superuser": True}
-    )
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 if __name__ == "__main__":

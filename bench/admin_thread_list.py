@@ -17,7 +17,6 @@ filters. Each round requests every page once, in turn; medians with min and max.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -28,6 +27,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.admin_support import operator_client, use_database  # noqa: E402
 
 URL = "/admin/chatkit_app/thread/"
 
@@ -40,19 +41,10 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each page's queries")
     args = parser.parse_args()
 
-    import psycopg
-
-    server, name = args.url.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-    os.environ.update(DATABASE_URL=args.url, DATABASE_POOL="false", DJANGO_SETTINGS_MODULE="merak_project.settings")
-    import django
-
-    django.setup()
+    use_database(args.url)
     prepare(args.threads)
     pages = pages_to_time()
-    client = logged_in_client()
+    client = operator_client()
     for label, query in pages.items():
         queries, shown = profile(client, query, args.explain)
         print(f"{label}: {shown} threads on the page, {queries} queries")
@@ -101,18 +93,6 @@ def pages_to_time() -> dict[str, str]:
         "model gpt-4.1": "model=gpt-4.1",
         "👎 + search 'Kyoto'": "feedback=negative&q=Kyoto",
     }
-
-
-def logged_in_client():  # -> django.test.Client
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    user, _ = get_user_model().objects.get_or_create(
-        username="bench-operator", defaults={"is_staff": True, "is_superuser": True}
-    )
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def profile(client: Any, query: str, explain: bool) -> tuple[int, int]:
