@@ -11,11 +11,12 @@ py=.venv/bin/python
 echo "== lint, format and types"
 scripts/lint.sh
 
-# The browser tests (the admin here, the frontend below) drive Debian's Chromium, never a download of their own.
-if [ ! -x /usr/bin/chromium ]; then
+# The browser tests (the admin here, the frontend below) drive Debian's Chromium, never a download of their own;
+# with an emoji font, so that the screenshots show the feedback's 👍 and 👎.
+if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then
     sudo=""; if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
 fi
 
 echo "== tests on SQLite"

@@ -97,6 +97,5 @@ def test_the_reply_list_fits_a_laptop(a_month, admin_browser):
         name in header
         for name in ("started", "thread / user", "model / outcome", "tokens in / out", "cost", "1st token / total")
     )
-    admin_browser.screenshot("replies")
     results = page.evaluate("(el => [el.scrollWidth, el.clientWidth])(document.querySelector('.results'))")
     assert results[0] <= results[1], f"the list scrolls sideways: {results}"
