@@ -78,11 +78,12 @@ def test_a_transcript_reads_as_the_user_saw_it(christmas_in_lisbon, admin_browse
     assert raw.count() == items
     assert raw.evaluate_all("els => els.every(e => !e.open)")
     assert not raw.first.locator("pre").is_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 1280
+    admin_browser.screenshot("transcript")
+
     item_id = raw.first.locator("xpath=ancestor::article").get_attribute("id").removeprefix("item-")
     raw.first.locator("summary").click()  # fetched as it opens
     assert raw.first.locator("pre").is_visible()
     page.wait_for_function("document.querySelector('details.mk-raw').dataset.state === 'loaded'")
     assert f'"id": "{item_id}"' in raw.first.locator("pre").inner_text()
-
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 1280
-    admin_browser.screenshot("transcript")
