@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import httpx
 from django.conf import settings
+from django.db import OperationalError
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -138,9 +140,26 @@ def read_until_text(events: Iterator[tuple[float, dict]], words: int = 3) -> Non
     raise AssertionError("the stream ended before it wrote anything")
 
 
-def wait_for(condition, timeout: float = 10) -> None:
+T = TypeVar("T")
+
+
+def unlocked(read: Callable[[], T], timeout: float = 10) -> T:
+    """`read()` from the test's thread while a server thread may be writing. SQLite's in-memory test database is
+    one cache shared by its connections, and a reader that meets a writer's table lock fails at once ("database
+    table is locked") where a database file would wait (busy_timeout); this waits the same way."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while True:
+        try:
+            return read()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.02)
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not unlocked(condition):
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
 

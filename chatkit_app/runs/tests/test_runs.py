@@ -13,7 +13,7 @@ import pytest
 from chatkit_app import models
 from chatkit_app.runs import registry
 from chatkit_app.store import DjangoStore
-from chatkit_app.testing.protocol import CREATE, proxy_headers, read_events, user_input, wait_for
+from chatkit_app.testing.protocol import CREATE, proxy_headers, read_events, unlocked, user_input, wait_for
 from chatkit_app.testing.replies import words
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,12 +47,16 @@ def leave_after(base_url: str, request: dict, words_seen: int, user: str = "alic
 
 
 def running(thread_id: str) -> bool:
-    return models.ThreadLease.objects.filter(thread_id=thread_id).exists()
+    return unlocked(models.ThreadLease.objects.filter(thread_id=thread_id).exists)
 
 
 def stored(thread_id: str) -> list[tuple[str, str]]:
     """The thread as a person reads it back: each item's type and what it says."""
-    rows = models.Item.objects.filter(thread_id=thread_id).order_by("created_at", "seq").values_list("type", "data")
+    rows = unlocked(
+        lambda: list(
+            models.Item.objects.filter(thread_id=thread_id).order_by("created_at", "seq").values_list("type", "data")
+        )
+    )
     said = {
         "assistant_message": lambda data: "".join(part["text"] for part in data["content"]),
         "user_message": lambda data: "".join(part["text"] for part in data["content"]),

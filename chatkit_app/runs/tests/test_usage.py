@@ -12,7 +12,7 @@ import pytest
 from agents_app.offline import MODEL_NAME
 from chatkit_app import models
 from chatkit_app.runs.usage import cost
-from chatkit_app.testing.protocol import proxy_headers, user_input, wait_for
+from chatkit_app.testing.protocol import proxy_headers, unlocked, user_input, wait_for
 
 from .test_runs import ask, follow_up, leave_after, running
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def replies(thread_id: str) -> list[models.Reply]:
-    return list(models.Reply.objects.filter(thread_id=thread_id).order_by("started_at", "id"))
+    return unlocked(lambda: list(models.Reply.objects.filter(thread_id=thread_id).order_by("started_at", "id")))
 
 
 def reply_item(reply) -> str:
@@ -119,7 +119,7 @@ def test_a_reply_whose_thread_was_deleted_as_it_ran_leaves_nothing_behind(asgi_s
     assert httpx.post(f"{asgi_server}/chatkit", json=delete, headers=proxy_headers()).status_code == 200
     wait_for(lambda: not running(thread_id), timeout=30)
 
-    assert not models.Reply.objects.exists()
+    assert not unlocked(models.Reply.objects.exists)
     follow = httpx.post(f"{asgi_server}/chatkit", json=follow_up(thread_id, "hi"), headers=proxy_headers())
     assert follow.status_code == 404
 
