@@ -123,7 +123,7 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
                     record.observe(event)
                 yield event
                 if inflight.flush_due():
-                    await inflight.flush()
+                    await inflight.flush_between_events()
         except asyncio.CancelledError:
             # The SDK has stored the partial text and its note; the card or workflow in flight too.
             await asyncio.shield(inflight.save_unfinished())

@@ -10,6 +10,7 @@ place (same id). When a reply is cancelled the SDK keeps its partial text;
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -76,6 +77,28 @@ class InFlight:
         changed, self._changed = self._changed, set()
         self._flushed_at = time.monotonic()
         await self._save([self._items[item_id] for item_id in changed if item_id in self._items])
+
+    async def flush_between_events(self) -> None:
+        """`flush()` between two of the SDK's events; a stop that comes meanwhile is handed on to the SDK.
+
+        Between two events the SDK's generators wait outside their cancellation handling: a stop
+        raised here would skip it, losing the partial text and the "cancelled" note. So the flush
+        finishes, and the stop is raised again at the reply's next wait, inside the SDK.
+        """
+        flush = asyncio.ensure_future(self.flush())
+        stops = 0
+        while not flush.done():
+            try:
+                await asyncio.shield(flush)
+            except asyncio.CancelledError:
+                stops += 1
+        if stops:
+            task = asyncio.current_task()
+            assert task is not None
+            for _ in range(stops):
+                task.uncancel()  # one stop again, as `asyncio.timeout` counts them (MERAK_RUN_MAX_SECONDS)
+            task.cancel()
+        flush.result()
 
     async def save_unfinished(self) -> None:
         """Store the cards and workflows still in flight (the reply was cancelled), as far as they got.

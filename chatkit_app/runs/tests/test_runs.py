@@ -3,6 +3,7 @@ goes, counts against its user's streams until it ends, and stops when asked (one
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from datetime import UTC, datetime
@@ -176,6 +177,29 @@ def test_stop_ends_the_reply_within_a_second_keeping_its_partial_text_and_the_no
     assert kinds[-2:] == ["assistant_message", "sdk_hidden_context"]
     assert words(1000).startswith(assistant_text(thread_id)) and 10 < len(assistant_text(thread_id).split()) < 200
     assert not running(thread_id)
+
+
+def test_a_stop_that_comes_while_the_reply_is_being_stored_keeps_its_text_and_the_note(
+    asgi_server, words_model, monkeypatch
+):
+    storing = threading.Event()
+    save_item = DjangoStore.save_item
+
+    async def slow(self, thread_id, item, context):
+        storing.set()
+        await asyncio.sleep(0.5)  # the stop comes now, between two of the SDK's events
+        await save_item(self, thread_id, item, context)
+
+    monkeypatch.setattr(DjangoStore, "save_item", slow)
+    thread_id = leave_after(asgi_server, ask("say 1000 words"), words_seen=3)
+    assert storing.wait(timeout=5), "the reply in flight is stored about once a second"
+
+    stop = httpx.post(f"{asgi_server}/chatkit/runs/{thread_id}/cancel", headers=proxy_headers())
+
+    assert stop.json()["cancelled"] is True
+    wait_for(lambda: not running(thread_id), timeout=5)
+    assert [kind for kind, _ in stored(thread_id)][-2:] == ["assistant_message", "sdk_hidden_context"]
+    assert words(1000).startswith(assistant_text(thread_id)) and len(assistant_text(thread_id).split()) >= 3
 
 
 def test_stopping_is_the_callers_own_business(asgi_server, words_model, create_thread):
