@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from agents import Agent, FunctionToolResult, ModelSettings, ToolsToFinalOutputResult
 
 from agents_app.context import PlannerContext, PlannerRunContext, pending_client_tool_call, request_locale
+from agents_app.modes import steered
 from agents_app.providers import get_model
 from agents_app.tools import CLIENT_TOOL_NAMES, TRIP_PLANNER_TOOLS
 from agents_app.trips.locales import locale_instruction
@@ -69,8 +70,10 @@ _TEMPLATE: Agent[PlannerContext] = Agent(
 )
 
 
-def new_trip_planner() -> Agent[PlannerContext]:
-    """A fresh Trip Planner for one run, with the model the settings choose right now."""
+def new_trip_planner(model: str | None = None, mode: str | None = None) -> Agent[PlannerContext]:
+    """A fresh Trip Planner for one run: with the model picked (one the settings offer; else their default),
+    in the mode picked from the composer's menu (`modes`), if any."""
     # Usage asked for on every API: an OpenAI-compatible server streams none unless asked (`runs.usage`).
     settings = ModelSettings(include_usage=True)
-    return _TEMPLATE.clone(model=get_model(), model_settings=settings, tools=list(_TEMPLATE.tools))
+    agent = _TEMPLATE.clone(model=get_model(model), model_settings=settings, tools=list(_TEMPLATE.tools))
+    return steered(agent, mode)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from agents import Model, OpenAIResponsesModel, set_tracing_disabled, set_tracing_export_api_key
@@ -23,19 +24,52 @@ from agents_app.offline import (  # the offline wing's one importer outside it: 
 _CLASS_PATH = re.compile(r"^(?:[A-Za-z_]\w*\.)+[A-Z]\w*$")
 
 
-def get_model() -> Model:
-    """The model for one agent run, chosen by settings.
+@dataclass(frozen=True, slots=True)
+class Offered:
+    """A model a user may pick: its id (what the composer sends) and its label."""
+
+    id: str
+    label: str
+
+
+OFFLINE_LABEL = "Offline planner"
+
+
+def offered_models() -> list[Offered]:
+    """The models a user may pick, the default (MERAK_MODEL) first.
+
+    Without a key there is one: the offline planner (or the dotted-path class MERAK_MODEL names).
+    With one, MERAK_MODEL and those MERAK_MODELS lists ("id=Label"), each once.
+    """
+    if _CLASS_PATH.match(settings.MERAK_MODEL):
+        return [Offered(settings.MERAK_MODEL, settings.MERAK_MODEL.rsplit(".", 1)[-1])]
+    if not settings.OPENAI_API_KEY:
+        return [Offered(MODEL_NAME, OFFLINE_LABEL)]
+    offered = {settings.MERAK_MODEL: settings.MERAK_MODEL}
+    for entry in settings.MERAK_MODELS:
+        model_id, _, label = (part.strip() for part in entry.partition("="))
+        if model_id:
+            offered.setdefault(model_id, label or model_id)
+            if model_id == settings.MERAK_MODEL and label:
+                offered[model_id] = label
+    return [Offered(model_id, label) for model_id, label in offered.items()]
+
+
+def get_model(picked: str | None = None) -> Model:
+    """The model for one agent run: `picked` when it is one of `offered_models()`, else the default.
 
     - MERAK_MODEL is a dotted class path: that `agents.Model` subclass, built with no arguments.
     - No OPENAI_API_KEY: the offline planner.
-    - Otherwise the OpenAI model named MERAK_MODEL through the Responses API, or Chat Completions
-      when MERAK_USE_CHAT_COMPLETIONS is on (for OpenAI-compatible servers without Responses),
-      at OPENAI_BASE_URL if set.
+    - Otherwise the OpenAI model (MERAK_MODEL, or the one picked) through the Responses API, or
+      Chat Completions when MERAK_USE_CHAT_COMPLETIONS is on (for OpenAI-compatible servers
+      without Responses), at OPENAI_BASE_URL if set.
     """
     api_key = settings.OPENAI_API_KEY
     base_url = settings.OPENAI_BASE_URL or None
     configure_tracing()
     model_name = settings.MERAK_MODEL
+    if picked is not None and picked in {model.id for model in offered_models()}:
+        model_name = picked
     if _CLASS_PATH.match(model_name):
         return _model_from_class_path(model_name)
     if not api_key:

@@ -10,13 +10,14 @@ from chatkit.types import Action, WidgetItem
 from django.conf import settings
 
 from agents_app.actions import InvalidActionPayload, UnknownAction, itinerary_action_request
+from agents_app.modes import MODES
 from agents_app.planner import AGENT_NAME, new_trip_planner
-from agents_app.providers import describe, sees_images, title_model
+from agents_app.providers import describe, offered_models, sees_images, title_model
 from agents_app.titles import derived_title, model_title
 from agents_app.tools import CLIENT_TOOL_NAMES
 from agents_app.trips import gazetteer, locales
 from agents_app.widgets import widget_texts
-from chatkit_app.protocol.responder import ActionNote, ActionRefused, Responder
+from chatkit_app.protocol.responder import ActionNote, ActionRefused, ModelOption, Picked, Responder, ToolOption
 
 
 class TripPlanner(Responder):
@@ -24,8 +25,14 @@ class TripPlanner(Responder):
 
     client_tools = CLIENT_TOOL_NAMES
 
-    def new_agent(self) -> Agent[AgentContext[Any]]:
-        return new_trip_planner()
+    def new_agent(self, picked: Picked) -> Agent[AgentContext[Any]]:
+        return new_trip_planner(picked.model, picked.tool)
+
+    def models(self) -> list[ModelOption]:
+        return [ModelOption(m.id, m.label, default=i == 0) for i, m in enumerate(offered_models())]
+
+    def tools(self) -> list[ToolOption]:
+        return [ToolOption(m.id, m.label, m.icon, m.short_label, m.placeholder) for m in MODES.values()]
 
     def run_config(self) -> RunConfig:
         # Traces go to OpenAI only with an OpenAI key (`providers.configure_tracing`).

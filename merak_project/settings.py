@@ -184,6 +184,9 @@ MERAK_RESPONDER = env("MERAK_RESPONDER", default="agents_app.responder.TripPlann
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
 MERAK_MODEL = env("MERAK_MODEL", default="gpt-4.1-mini")
+# More models a user may pick in the composer, as "id=Label" pairs: "gpt-4.1=GPT-4.1,o4-mini=o4 mini".
+# MERAK_MODEL is always offered, and is the default. Only with a key: the offline planner is one model.
+MERAK_MODELS = env.list("MERAK_MODELS", default=[])
 MERAK_USE_CHAT_COMPLETIONS = env.bool("MERAK_USE_CHAT_COMPLETIONS", default=False)
 # Pause between streamed words of the offline planner, so it reads like a model.
 MERAK_OFFLINE_STREAM_DELAY_MS = env.float("MERAK_OFFLINE_STREAM_DELAY_MS", default=15.0)

@@ -37,6 +37,8 @@ class OfflineTripPlannerModel(Model):
         # The user's locale, as this turn's instructions name it (the same line a real model reads).
         # Set just before `_next_output` runs, which is synchronous: no other turn can interleave.
         self._locale: str | None = None
+        # The tool this turn's `tool_choice` forces (a mode of the composer's menu: `agents_app.modes`), likewise.
+        self._forced: str | None = None
 
     async def get_response(
         self,
@@ -53,6 +55,7 @@ class OfflineTripPlannerModel(Model):
         prompt: ResponsePromptParam | None,
     ) -> ModelResponse:
         self._locale = locale_from_instructions(system_instructions)
+        self._forced = _forced_tool(model_settings, tools)
         output = self._next_output(input, tools)
         words = word_usage(system_instructions, input, output)
         usage = Usage(
@@ -78,6 +81,7 @@ class OfflineTripPlannerModel(Model):
         prompt: ResponsePromptParam | None,
     ) -> AsyncIterator[TResponseStreamEvent]:
         self._locale = locale_from_instructions(system_instructions)
+        self._forced = _forced_tool(model_settings, tools)
         output = self._next_output(input, tools)
         # Read per call, not at import, so a settings override (tests set 0) takes effect.
         delay = float(getattr(settings, "MERAK_OFFLINE_STREAM_DELAY_MS", 0) or 0) / 1000
@@ -89,7 +93,14 @@ class OfflineTripPlannerModel(Model):
     def _next_output(self, model_input: str | list[TResponseInputItem], tools: list[Tool]) -> list[TResponseOutputItem]:
         """This turn's output: a question or reply, or function calls to the available tools."""
         available = {tool.name for tool in tools if isinstance(tool, FunctionTool)}
-        step = next_step(read_conversation(model_input), available, self._today(), self._locale)
+        step = next_step(read_conversation(model_input), available, self._today(), self._locale, self._forced)
         if step.reply is not None:
             return [message(step.reply)]
         return [function_call(name, arguments) for name, arguments in step.calls]
+
+
+def _forced_tool(model_settings: ModelSettings, tools: list[Tool]) -> str | None:
+    """The function tool `tool_choice` names, if it names one of `tools` ("auto" and "required" name none)."""
+    choice = getattr(model_settings, "tool_choice", None)  # tests drive the model with no settings at all
+    names = {tool.name for tool in tools if isinstance(tool, FunctionTool)}
+    return choice if isinstance(choice, str) and choice in names else None

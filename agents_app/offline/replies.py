@@ -101,6 +101,29 @@ def compose_plan(
     return "\n".join(lines).strip()
 
 
+def compose_facts(request: TripRequest, results: Mapping[str, dict[str, Any]], fmt: LocaleFormat = HOUSE_STYLE) -> str:
+    """The facts the tools returned for `request`'s city and dates, and no plan (the "Daylight and holidays" mode)."""
+    assert request.city is not None, "facts need a place"
+    city = results.get("find_city") or {}
+    city_name: str = city["name"] if "error" not in city and city.get("name") else request.city.name
+    found_country = country(request.city.country_code)
+    country_name = city.get("country") or (found_country.name if found_country else request.city.country_code)
+    when = fmt.day(request.end, year=True)
+    if request.days > 1:
+        when = f"{fmt.day(request.start, year=request.start.year != request.end.year)} to {when}"
+    facts = _facts(
+        city_name,
+        city,
+        results.get("sun_times") or {},
+        results.get("local_time"),
+        results.get("public_holidays"),
+        country_name,
+        fmt,
+    )
+    closing = "Ask me to plan the trip day by day whenever you like."
+    return "\n".join([OFFLINE_NOTICE, "", f"**{city_name}, {country_name}: {when}**", "", *facts, "", closing])
+
+
 def _facts(
     city_name: str,
     city: Mapping[str, Any],

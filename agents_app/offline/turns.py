@@ -2,11 +2,11 @@
 
 One decision per model turn, from the conversation so far (`conversation`); the words are in `replies`:
 
-1. "show it on a map" -> call the `open_map` client tool; once the browser answered, confirm.
+1. "show it on a map" (or the map mode) -> call the `open_map` client tool; once the browser answered, confirm.
 2. No destination -> ask for one. A destination but no dates -> ask when (unless the user
    left the dates to the planner).
 3. Otherwise call the fact tools, then `show_itinerary` (the card), then write the plan from
-   what they returned.
+   what they returned; without `show_itinerary` (the facts mode), write the facts alone.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from datetime import date
 from typing import Any
 
 from agents_app.offline.conversation import Conversation, ToolExchange
-from agents_app.offline.replies import ask_for_dates, ask_for_destination, ask_what_to_map, compose_plan, map_reply
+from agents_app.offline.replies import (
+    ask_for_dates,
+    ask_for_destination,
+    ask_what_to_map,
+    compose_facts,
+    compose_plan,
+    map_reply,
+)
 from agents_app.tools.maps import OPEN_MAP
 from agents_app.trips.locales import locale_format
 from agents_app.trips.requests import TripRequest, parse_trip_request
@@ -35,12 +42,15 @@ class Step:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
-def next_step(conversation: Conversation, available: set[str], today: date, locale: str | None = None) -> Step:
-    """This turn's step, given which tools the agent has and the user's locale."""
+def next_step(
+    conversation: Conversation, available: set[str], today: date, locale: str | None = None, forced: str | None = None
+) -> Step:
+    """This turn's step, given which tools the agent has, the user's locale and the tool a mode forces (`modes`)."""
     request = parse_trip_request(conversation.user_turns, today)
     answered = {e.name: e for e in conversation.exchanges if e.output is not None}
     latest = conversation.user_turns[-1][0] if conversation.user_turns else ""
-    if OPEN_MAP in available and _WANTS_MAP.search(latest.lower()):
+    wants_map = forced == OPEN_MAP or bool(_WANTS_MAP.search(latest.lower()))
+    if OPEN_MAP in answered or (OPEN_MAP in available and wants_map):
         return _map_step(request, answered)
     if request.city is None:
         return Step(reply=ask_for_destination(bool(conversation.user_turns)))
@@ -50,9 +60,11 @@ def next_step(conversation: Conversation, available: set[str], today: date, loca
     if fact_calls and not any(name in answered for name, _ in fact_calls):
         return Step(calls=fact_calls)
     request = _dates_the_tools_used(request, conversation)
-    if SHOW_ITINERARY in available and SHOW_ITINERARY not in answered:
-        return Step(calls=[(SHOW_ITINERARY, _itinerary_arguments(request))])
     results = {name: exchange.output for name, exchange in answered.items() if exchange.output is not None}
+    if SHOW_ITINERARY not in available:  # no card to show: the facts (the "Daylight and holidays" mode)
+        return Step(reply=compose_facts(request, results, locale_format(locale)))
+    if SHOW_ITINERARY not in answered:
+        return Step(calls=[(SHOW_ITINERARY, _itinerary_arguments(request))])
     card_shown = (results.get(SHOW_ITINERARY) or {}).get("shown_to_user") is True
     return Step(reply=compose_plan(request, results, locale_format(locale), card_shown=card_shown))
 

@@ -29,6 +29,47 @@ class ActionRefused(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class ModelOption:
+    """A model the user may pick in the composer (ChatKit's `composer.models`)."""
+
+    id: str
+    label: str
+    description: str = ""
+    default: bool = False
+
+    def as_option(self) -> dict[str, object]:
+        option: dict[str, object] = {"id": self.id, "label": self.label, "default": self.default}
+        return option | ({"description": self.description} if self.description else {})
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOption:
+    """A mode the user may pick from the composer's tool menu (ChatKit's `composer.tools`)."""
+
+    id: str
+    label: str
+    icon: IconName
+    short_label: str = ""
+    placeholder: str = ""
+
+    def as_option(self) -> dict[str, object]:
+        option: dict[str, object] = {"id": self.id, "label": self.label, "icon": self.icon}
+        if self.short_label:
+            option["shortLabel"] = self.short_label
+        if self.placeholder:
+            option["placeholderOverride"] = self.placeholder
+        return option
+
+
+@dataclass(frozen=True, slots=True)
+class Picked:
+    """What the user picked in the composer for the reply being written: a model and a tool, by id; None: none."""
+
+    model: str | None = None
+    tool: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ActionNote:
     """What a widget action asks for: a progress line for the user, and a note the agent reads as the request."""
 
@@ -44,8 +85,17 @@ class Responder(ABC):
     client_tools: frozenset[str] = frozenset()
 
     @abstractmethod
-    def new_agent(self) -> Agent[AgentContext[Any]]:
-        """A fresh agent for one run (openai-agents keeps per-agent state: never share one between runs)."""
+    def new_agent(self, picked: Picked) -> Agent[AgentContext[Any]]:
+        """A fresh agent for one run, with the model and tool the user picked (already checked against
+        `models()` and `tools()`). openai-agents keeps per-agent state: never share one between runs."""
+
+    def models(self) -> list[ModelOption]:
+        """The models a user may pick from (the first marked `default` is used when none is); none: no picker."""
+        return []
+
+    def tools(self) -> list[ToolOption]:
+        """The composer's tool menu; none: no menu."""
+        return []
 
     def run_config(self) -> RunConfig:
         return RunConfig(tracing_disabled=True)

@@ -21,6 +21,7 @@ from chatkit.types import (
     ClientToolCallItem,
     FeedbackKind,
     HiddenContextItem,
+    InferenceOptions,
     ItemsListReq,
     NonStreamingReq,
     ProgressUpdateEvent,
@@ -29,6 +30,7 @@ from chatkit.types import (
     ThreadItem,
     ThreadItemDoneEvent,
     ThreadMetadata,
+    ThreadsAddUserMessageReq,
     ThreadsCreateReq,
     ThreadsCustomActionReq,
     ThreadsDeleteReq,
@@ -44,7 +46,7 @@ from chatkit_app.attachments.store import DjangoAttachmentStore
 from chatkit_app.identity.auth import RequestContext
 from chatkit_app.protocol.errors import InvalidRequest
 from chatkit_app.protocol.history import MerakItemConverter
-from chatkit_app.protocol.responder import ActionRefused, get_responder
+from chatkit_app.protocol.responder import ActionRefused, Picked, Responder, get_responder
 from chatkit_app.runs.inflight import InFlight
 from chatkit_app.store import DjangoStore, get_store
 from merak_project.runtime.chatkit_sdk import LeanChatKitServer
@@ -143,7 +145,8 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
         if limit is not None and not 1 <= limit <= MAX_PAGE_SIZE:
             raise InvalidRequest(f"`limit` must be between 1 and {MAX_PAGE_SIZE}.")
         match request:
-            case ThreadsCreateReq():
+            case ThreadsCreateReq() | ThreadsAddUserMessageReq():
+                _check_picked(request.params.input.inference_options, get_responder())
                 for attachment_id in request.params.input.attachments:
                     await self.store.load_attachment(attachment_id, context)
             case ThreadsRetryAfterItemReq():
@@ -164,6 +167,8 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
         # After the first exchange the thread gets a title; the SDK then saves the changed thread
         # and streams `thread.updated`.
         first_message = _message_text(input_user_message) if input_user_message and thread.title is None else None
+        # The tool the user picked steers the reply to their message, not the runs after it (a client tool's answer).
+        tool = _picked(input_user_message).tool if input_user_message is not None else None
         # Written alongside the answer (a model call, for some responders), so it adds no wait.
         writing = asyncio.create_task(get_responder().title(first_message)) if first_message is not None else None
         # A new thread holds just this message: the run needs no read of it.
@@ -171,7 +176,7 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
             [input_user_message] if context.new_thread_id == thread.id and input_user_message else None
         )
         try:
-            async for event in self._run_agent(thread, context, newest_first=history):
+            async for event in self._run_agent(thread, context, newest_first=history, tool=tool):
                 yield event
             if writing is not None:
                 thread.title = await writing
@@ -180,9 +185,14 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
                 writing.cancel()
 
     async def _run_agent(
-        self, thread: ThreadMetadata, context: RequestContext, newest_first: list[ThreadItem] | None = None
+        self,
+        thread: ThreadMetadata,
+        context: RequestContext,
+        newest_first: list[ThreadItem] | None = None,
+        tool: str | None = None,
     ) -> AsyncIterator[ThreadStreamEvent]:
-        """One run of the responder's agent on the thread so far (all of it when given), streamed as thread events."""
+        """One run of the responder's agent on the thread so far (all of it when given), streamed as thread events:
+        with the model picked for the latest user message, and `tool` when the run answers that message."""
         responder = get_responder()
         agent_context = AgentContext(thread=thread, store=self.store, request_context=context)
         if newest_first is None:
@@ -194,7 +204,8 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
         if items and isinstance(items[-1], ClientToolCallItem) and items[-1].name not in responder.client_tools:
             logger.warning("Output for unknown client tool %r in thread %s; ignored.", items[-1].name, thread.id)
         history = await MerakItemConverter(responder).to_agent_input(items)
-        agent = responder.new_agent()
+        latest = next((item for item in reversed(items) if isinstance(item, UserMessageItem)), None)
+        agent = responder.new_agent(_still_offered(Picked(model=_picked(latest).model, tool=tool), responder))
         result = Runner.run_streamed(agent, history, context=agent_context, run_config=responder.run_config())
         # `stream_agent_response` reads the newest items again as it starts: it gets these.
         self.store.remember_newest_items(thread.id, newest_first, complete=complete, context=context)
@@ -238,6 +249,30 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
     ) -> SyncCustomActionResponse:
         raise InvalidRequest(f"Unknown action `{action.type}`.", code="unknown_action")
+
+
+def _picked(message: UserMessageItem | None) -> Picked:
+    options = message.inference_options if message is not None else None
+    if options is None:
+        return Picked()
+    return Picked(model=options.model, tool=options.tool_choice.id if options.tool_choice else None)
+
+
+def _check_picked(options: InferenceOptions | None, responder: Responder) -> None:
+    """A 400 for a model or tool the responder does not offer (before anything is stored)."""
+    if options is None:
+        return
+    if options.model is not None and options.model not in {model.id for model in responder.models()}:
+        raise InvalidRequest(f"Unknown model `{options.model}`.", code="unknown_model")
+    if options.tool_choice is not None and options.tool_choice.id not in {tool.id for tool in responder.tools()}:
+        raise InvalidRequest(f"Unknown tool `{options.tool_choice.id}`.", code="unknown_tool")
+
+
+def _still_offered(picked: Picked, responder: Responder) -> Picked:
+    """`picked`, less what is no longer offered (a message stored before the settings changed): its default."""
+    model = picked.model if picked.model in {model.id for model in responder.models()} else None
+    tool = picked.tool if picked.tool in {tool.id for tool in responder.tools()} else None
+    return Picked(model=model, tool=tool)
 
 
 @cache

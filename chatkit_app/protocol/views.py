@@ -1,4 +1,5 @@
-"""`POST /chatkit` (the ChatKit protocol) and `GET /healthz`, and the JSON answers to anything else.
+"""`POST /chatkit` (the ChatKit protocol), `GET /chatkit/options` (what the composer offers) and
+`GET /healthz`, and the JSON answers to anything else.
 
 A reply runs in a task of its own (`runs.Run`) that the response relays: it
 goes on when the client leaves.
@@ -19,6 +20,7 @@ from chatkit_app.guards.leases import StreamGuard
 from chatkit_app.identity.auth import RequestContext, authenticate
 from chatkit_app.protocol import health
 from chatkit_app.protocol.errors import ServiceDisabled, ShuttingDown, error_response, json_endpoint
+from chatkit_app.protocol.responder import get_responder
 from chatkit_app.protocol.server import get_server
 from chatkit_app.runs import registry
 from chatkit_app.runs.run import Run
@@ -68,6 +70,20 @@ async def _stream(parsed: StreamingReq, context: RequestContext, thread_id: str 
     response = StreamingHttpResponse(run.relay(first), content_type="text/event-stream")
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"
+    return response
+
+
+@json_endpoint("GET", "HEAD")
+async def composer_options(request: HttpRequest) -> HttpResponse:
+    """What the composer offers (ChatKit's `composer.models` and `composer.tools`), as the responder says."""
+    await authenticate(request)
+    responder = get_responder()
+    composer = {
+        "models": [model.as_option() for model in responder.models()],
+        "tools": [tool.as_option() for tool in responder.tools()],
+    }
+    response = JsonResponse({"composer": composer})
+    response["Cache-Control"] = "private, max-age=60"
     return response
 
 

@@ -37,6 +37,8 @@ def trip_planner(request: ModelRequest) -> Reply:
     if is_titling(request):
         return say(f"“{TITLE}.”")
     last = request.transcript[-1]
+    if forced_tool(request) == "open_map":
+        return Reply("", (ToolCall("open_map", {"city": "Lisbon"}),))
     if last.role == "tool":
         called = request.tool_call(last.call_id)
         arguments = json.loads(called.text)
@@ -107,6 +109,18 @@ def conversation(asgi_server, model_api) -> Iterator[Conversation]:
     chat = Conversation(asgi_server, model_api)
     yield chat
     chat.client.close()
+
+
+def forced_tool(request: ModelRequest) -> str | None:
+    """The function the request's `tool_choice` forces, on either API; None when it forces none."""
+    choice = request.body.get("tool_choice")
+    if not isinstance(choice, dict):
+        return None
+    return choice.get("name") or choice.get("function", {}).get("name")
+
+
+def tool_names(request: ModelRequest) -> list[str]:
+    return [tool.get("name") or tool["function"]["name"] for tool in request.body.get("tools", [])]
 
 
 def is_titling(request: ModelRequest) -> bool:
@@ -257,3 +271,28 @@ def test_a_reply_the_model_server_refused_is_recorded_as_failed_with_its_code(as
     (row,) = models.Reply.objects.filter(thread_id=events[0]["thread"]["id"])
     assert (row.outcome, row.error_code, row.model) == ("failed", error["code"], "local-model")
     assert (row.output_tokens, row.cost) == (0, None)
+
+
+def test_the_model_and_mode_picked_in_the_composer_reach_the_model_server(conversation, model_api, settings):
+    settings.MERAK_MODELS = ["local-large=Local large"]
+    picks = {"model": "local-large", "tool_choice": {"id": "map"}}
+
+    asked = conversation.turn("threads.create", input=user_input("Lisbon") | {"inference_options": picks})
+    [first] = conversation.asked
+    answered = conversation.turn("threads.add_client_tool_output", result={"opened": True})
+    [after] = conversation.asked
+    follow_up = conversation.turn("threads.add_user_message", input=user_input("3 days in Lisbon from 2027-03-12"))
+
+    # The mode: the map tool forced, the mode's tools only, and its line in the instructions.
+    assert forced_tool(first) == "open_map" and tool_names(first) == ["find_city", "open_map"]
+    assert 'The user picked the mode "Show on a map"' in first.instructions
+    assert [e["item"].get("name") for e in asked.of_type("thread.item.done")][-1] == "open_map"
+    # The browser's answer is no new pick: all tools again, none forced, the model picked for the message.
+    assert forced_tool(after) is None and "show_itinerary" in tool_names(after)
+    assert answered.assistant_text == "The map is open."
+    assert {first.body["model"], after.body["model"]} == {"local-large"}
+    # A message that picks nothing gets the default model.
+    assert {request.body["model"] for request in conversation.asked} == {"local-model"}
+    assert follow_up.assistant_text == "Here is your plan: 3 days in Lisbon."
+    recorded = models.Reply.objects.filter(thread_id=conversation.thread_id).order_by("started_at")
+    assert [reply.model for reply in recorded] == ["local-large", "local-large", "local-model"]

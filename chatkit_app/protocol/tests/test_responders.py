@@ -13,7 +13,7 @@ from openai import AsyncOpenAI
 
 from agents_app.tests.support.openai_server import ModelRequest, say
 from chatkit_app import models
-from chatkit_app.protocol.responder import Responder, get_responder
+from chatkit_app.protocol.responder import Picked, Responder, get_responder
 from chatkit_app.testing.protocol import user_input
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 class Echo(Responder):
     """Says back what it was told, through any OpenAI-compatible server; titles threads "Echo"."""
 
-    def new_agent(self) -> Agent[AgentContext[Any]]:
+    def new_agent(self, picked: Picked) -> Agent[AgentContext[Any]]:
         client = AsyncOpenAI(api_key=settings.OPENAI_API_KEY, base_url=settings.OPENAI_BASE_URL)
         return Agent(name="Echo", instructions="Repeat.", model=OpenAIChatCompletionsModel("echo", client))
 
