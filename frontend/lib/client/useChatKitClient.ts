@@ -1,7 +1,8 @@
 "use client";
 /**
  * Everything ChatKit needs from this app: the session token, the proxy URL and
- * its authenticating `fetch` (which tells a stop from a reload), the remembered
+ * its authenticating `fetch` (which tells a stop from a reload), the composer's
+ * model picker and tool menu (as Django offers them), the remembered
  * thread (brought up to date while its reply runs), the client tools, the
  * theme, the start screen; plus where the connection stands, for the page.
  */
@@ -13,6 +14,7 @@ import { chatKitTheme } from "@/lib/designTokens";
 
 import { chatKitFetch } from "./chatkitFetch";
 import { handleClientTool } from "./clientTools";
+import { type ComposerChoices, fetchComposerChoices, NO_CHOICES } from "./composerOptions";
 import { rememberThread, storedThread } from "./threadStorage";
 import { TokenSource } from "./tokenSource";
 import { useColorScheme } from "./useColorScheme";
@@ -80,6 +82,7 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
   const tokens = useMemo(() => new TokenSource(API_URL), []);
   const [connection, setConnection] = useState<Connection>({ state: "connecting" });
   const [initialThread, setInitialThread] = useState<string | null>(null);
+  const [choices, setChoices] = useState<ComposerChoices>(NO_CHOICES);
   const [attempt, setAttempt] = useState(0);
   const colorScheme = useColorScheme();
   const chatkitRef = useRef<UseChatKitReturn | null>(null);
@@ -101,20 +104,25 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
   useEffect(() => {
     let active = true;
     setConnection({ state: "connecting" });
-    tokens.get().then(
-      () => {
-        if (!active) return;
-        const thread = storedThread(); // read before ChatKit mounts: it only applies on first load
-        setInitialThread(thread);
-        threadOpened(thread);
-        setConnection({ state: "ready" });
-      },
-      (error: Error) => active && setConnection({ state: "failed", message: error.message }),
-    );
+    tokens
+      .get()
+      // Before ChatKit mounts, so that its composer has the model picker and tool menu from the start.
+      .then(() => fetchComposerChoices(API_URL, fetchWithToken))
+      .then(
+        (offered) => {
+          if (!active) return;
+          const thread = storedThread(); // read before ChatKit mounts: it only applies on first load
+          setInitialThread(thread);
+          setChoices(offered);
+          threadOpened(thread);
+          setConnection({ state: "ready" });
+        },
+        (error: Error) => active && setConnection({ state: "failed", message: error.message }),
+      );
     return () => {
       active = false;
     };
-  }, [tokens, attempt, threadOpened]);
+  }, [tokens, attempt, threadOpened, fetchWithToken]);
   useEffect(() => () => tokens.dispose(), [tokens]);
 
   const onThreadChange = useCallback(
@@ -135,6 +143,9 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
     composer: {
       placeholder: COMPOSER_PLACEHOLDER,
       attachments: { enabled: true, maxSize: maxAttachmentBytes, maxCount: MAX_ATTACHMENTS, accept: ATTACHMENT_TYPES },
+      // Django's responder says what may be picked (`/api/chatkit/options`); none, no picker or menu.
+      ...(choices.models.length > 0 && { models: choices.models }),
+      ...(choices.tools.length > 0 && { tools: choices.tools }),
     },
     history: { enabled: true, showDelete: true, showRename: true },
     threadItemActions: { feedback: true, retry: true },

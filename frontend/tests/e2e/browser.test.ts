@@ -81,6 +81,16 @@ test("the page gets a token, configures ChatKit with the proxy, and the streamed
   assert.ok(options.startScreen.prompts.length >= 3);
   assert.match(options.composer.placeholder, /go/);
   assert.equal(options.onClientTool, "[function]");
+  // The composer offers what Django's responder offers: the offline planner, and the planner's modes.
+  assert.deepEqual(options.composer.models, [{ id: "merak-offline-planner", label: "Offline planner", default: true }]);
+  assert.deepEqual(
+    options.composer.tools.map((tool: { id: string; icon: string }) => [tool.id, tool.icon]),
+    [
+      ["plan", "suitcase"],
+      ["facts", "calendar"],
+      ["map", "map-pin"],
+    ],
+  );
 
   const threadId = await page.evaluate((key) => localStorage.getItem(key), THREAD_KEY);
   assert.match(threadId ?? "", /^thr_/);

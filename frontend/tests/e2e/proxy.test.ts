@@ -85,6 +85,38 @@ test("JSON requests pass through both ways", async () => {
   assert.equal(typeof missing.body.error.code, "string");
 });
 
+test("the composer's options come from Django, and a pick Django does not offer is its JSON 400", async () => {
+  const offered = await client.send("/api/chatkit/options", {
+    method: "GET",
+    headers: { authorization: `Bearer ${client.token}` },
+  });
+  assert.equal(offered.status, 200);
+  const { composer } = (await offered.json()) as { composer: { models: { id: string }[]; tools: { id: string }[] } };
+  assert.deepEqual(
+    composer.models.map((model) => model.id),
+    ["merak-offline-planner"],
+  );
+  assert.deepEqual(
+    composer.tools.map((tool) => tool.id),
+    ["plan", "facts", "map"],
+  );
+  const anonymous = await client.send("/api/chatkit/options", { method: "GET" });
+  assert.equal(anonymous.status, 401);
+
+  const picking = (inference_options: object) => {
+    const request = createThread("Lisbon");
+    return { ...request, params: { input: { ...request.params.input, inference_options } } };
+  };
+  const picked = picking({ model: "merak-offline-planner", tool_choice: { id: "map" } });
+  const events = await readEvents(await client.chatkit(picked));
+  const calls = events.filter((e) => e.event.type === "thread.item.done" && e.event.item.type === "client_tool_call");
+  assert.equal(calls[0]?.event.item.name, "open_map", "the map mode opens the map of the place named");
+
+  const refused = await client.json(picking({ model: "gpt-9" }));
+  assert.equal(refused.status, 400);
+  assert.equal(refused.body.error.code, "unknown_model");
+});
+
 /** Asks the runs route until the thread's reply has ended; when it did (ms). */
 async function replyEnded(threadId: string, timeoutMs = 30_000): Promise<number> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {

@@ -1,0 +1,29 @@
+/**
+ * What the composer offers, as Django's responder says (`GET /api/chatkit/options`):
+ * the models a user may pick and the tool menu. A courtesy: when they cannot be
+ * fetched, the composer shows neither and the chat works as ever.
+ */
+import type { ModelOption, ToolOption } from "@openai/chatkit";
+
+export type ComposerChoices = { models: ModelOption[]; tools: ToolOption[] };
+
+export const NO_CHOICES: ComposerChoices = { models: [], tools: [] };
+
+const isModel = (value: unknown): value is ModelOption =>
+  typeof value === "object" && value !== null && typeof (value as ModelOption).id === "string";
+const isTool = (value: unknown): value is ToolOption =>
+  isModel(value) && typeof (value as ToolOption).label === "string" && typeof (value as ToolOption).icon === "string";
+
+/** The composer's choices; `NO_CHOICES` when the answer is missing or not what it should be. */
+export async function fetchComposerChoices(apiUrl: string, authenticated: typeof fetch): Promise<ComposerChoices> {
+  try {
+    const response = await authenticated(`${apiUrl}/options`, { method: "GET" });
+    if (!response.ok) return NO_CHOICES;
+    const composer = ((await response.json()) as { composer?: { models?: unknown; tools?: unknown } }).composer;
+    const models = Array.isArray(composer?.models) ? composer.models.filter(isModel) : [];
+    const tools = Array.isArray(composer?.tools) ? composer.tools.filter(isTool) : [];
+    return { models, tools };
+  } catch {
+    return NO_CHOICES;
+  }
+}
