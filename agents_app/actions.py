@@ -15,11 +15,14 @@ from chatkit.actions import ActionConfig
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents_app.trips.gazetteer import cities_named, country
+from agents_app.trips.locales import Clock
 from agents_app.trips.requests import MAX_DAYS
 
 ADD_DAY = "itinerary.add_day"
 REMOVE_DAY = "itinerary.remove_day"
 CHEAPER = "itinerary.cheaper"
+# The clock switch: answered at once (`threads.sync_custom_action`), no model turn.
+CLOCK = "itinerary.clock"
 
 # What each button says, and what pressing it does to the plan.
 BUTTON_LABELS = {ADD_DAY: "Add a day", REMOVE_DAY: "One day shorter", CHEAPER: "Make it cheaper"}
@@ -57,6 +60,26 @@ class ActionRequest:
 def button_action(action_type: str, plan: ItineraryPlan) -> ActionConfig:
     """The action a card's button sends: handled by the server, the card dimmed while it runs."""
     return ActionConfig(type=action_type, payload=plan.model_dump(mode="json"), loadingBehavior="container")
+
+
+def clock_action(plan: ItineraryPlan, hours: Clock) -> ActionConfig:
+    """The clock switch's action: the card again with its times on a `hours` clock, sent without streaming
+    (ChatKit then calls `threads.sync_custom_action` and swaps the card in place)."""
+    return ActionConfig(
+        type=CLOCK, payload={**plan.model_dump(mode="json"), "clock": hours}, loadingBehavior="self", streaming=False
+    )
+
+
+def clock_request(payload: Any) -> tuple[ItineraryPlan, Clock]:
+    """The plan a clock switch's card shows and the clock it asks for; raises for anything else."""
+    hours = payload.get("clock") if isinstance(payload, dict) else None
+    try:
+        shown = ItineraryPlan.model_validate(payload)
+    except ValidationError:
+        raise InvalidActionPayload("The itinerary card sent a plan that could not be read.") from None
+    if (hours == "12h" or hours == "24h") and cities_named(shown.city, shown.country_code):
+        return shown, hours
+    raise InvalidActionPayload("The itinerary card sent a plan that could not be changed that way.")
 
 
 def button_enabled(action_type: str, plan: ItineraryPlan) -> bool:

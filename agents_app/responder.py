@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from agents import Agent, RunConfig
@@ -9,15 +10,24 @@ from chatkit.agents import AgentContext
 from chatkit.types import Action, WidgetItem
 from django.conf import settings
 
-from agents_app.actions import InvalidActionPayload, UnknownAction, itinerary_action_request
+from agents_app.actions import CLOCK, InvalidActionPayload, UnknownAction, clock_request, itinerary_action_request
+from agents_app.context import CallerRequest
 from agents_app.modes import MODES
 from agents_app.planner import AGENT_NAME, new_trip_planner
 from agents_app.providers import describe, offered_models, sees_images, title_model
 from agents_app.titles import derived_title, model_title
 from agents_app.tools import CLIENT_TOOL_NAMES
+from agents_app.tools.itinerary import build_itinerary
 from agents_app.trips import gazetteer, locales
-from agents_app.widgets import widget_texts
-from chatkit_app.protocol.responder import ActionNote, ActionRefused, ModelOption, Picked, Responder, ToolOption
+from agents_app.widgets import itinerary_card, itinerary_text, widget_texts
+from chatkit_app.protocol.responder import (
+    ActionNote,
+    ActionRefused,
+    ModelOption,
+    Picked,
+    Responder,
+    ToolOption,
+)
 
 
 class TripPlanner(Responder):
@@ -60,10 +70,32 @@ class TripPlanner(Responder):
         try:
             request = itinerary_action_request(action.type, action.payload)
         except UnknownAction:
-            raise ActionRefused(f"Unknown action `{action.type}`.") from None
+            raise ActionRefused(f"Unknown action `{action.type}`.", code="unknown_action") from None
         except InvalidActionPayload as error:
             raise ActionRefused(str(error)) from None
         return ActionNote(progress=f"{request.progress}…", note=request.note, icon="suitcase")
+
+    async def sync_action(
+        self, action: Action[str, Any], sender: WidgetItem | None, context: CallerRequest
+    ) -> WidgetItem:
+        """The card's clock switch: the same card with its times on the other clock, drawn without a model turn."""
+        if action.type != CLOCK:
+            raise ActionRefused(f"Unknown action `{action.type}`.", code="unknown_action")
+        if sender is None:
+            raise ActionRefused("The clock switch is pressed on an itinerary card.")
+        try:
+            plan, hours = clock_request(action.payload)
+        except InvalidActionPayload as error:
+            raise ActionRefused(str(error)) from None
+        locale = context.locale if context.locale.strip() else None
+        # Off the event loop, as the tool does: a calendar and two sun positions per day.
+        itinerary = await asyncio.to_thread(
+            build_itinerary, plan.city, plan.country_code, plan.start_date.isoformat(), plan.days, plan.budget, locale
+        )
+        fmt = locales.locale_format(locale).with_clock(hours)
+        return sender.model_copy(
+            update={"widget": itinerary_card(itinerary, fmt), "copy_text": itinerary_text(itinerary, fmt)}
+        )
 
     def warm_up(self) -> None:
         gazetteer.warm()  # the city index: about a second to build

@@ -1,8 +1,13 @@
 """The itinerary card: a ChatKit widget with one row per day (date, place, sunrise and sunset, holiday warnings).
 
-Built with `chatkit.widgets` components. The SDK marks using these classes directly as
-deprecated in favour of `.widget` template files; they are what its `WidgetRoot` is made of,
-typed and checked, and they serialise to exactly what a template would produce.
+Built from a `.widget` template (`widget_templates/itinerary.widget`, ChatKit's widget file
+format: a Jinja template of the card's JSON and the JSON schema of its data) with the SDK's
+`WidgetTemplate`. This module turns an itinerary into the template's data: the words, dates
+and times written for the user's locale, and the buttons with the actions they send.
+
+Every state of the card has the same top-level keys ("status" is null once it is done): the
+SDK's `diff_widget` reads each key either state has from both, and a key one of them lacks
+fails it, in an order set by Python's string hashing (guarded in `tests/test_widgets.py`).
 """
 
 from __future__ import annotations
@@ -11,26 +16,25 @@ import asyncio
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
-from chatkit.widgets import (
-    Badge,
-    Button,
-    Caption,
-    Card,
-    Col,
-    Divider,
-    Row,
-    Text,
-    Title,
-    WidgetComponent,
-    WidgetStatusWithIcon,
-)
+from chatkit.widgets import DynamicWidgetRoot, WidgetTemplate
 
-from agents_app.actions import ADD_DAY, BUTTON_LABELS, CHEAPER, REMOVE_DAY, ItineraryPlan, button_action, button_enabled
-from agents_app.trips.locales import LocaleFormat
+from agents_app.actions import (
+    ADD_DAY,
+    BUTTON_LABELS,
+    CHEAPER,
+    REMOVE_DAY,
+    ItineraryPlan,
+    button_action,
+    button_enabled,
+    clock_action,
+)
+from agents_app.trips.locales import Clock, LocaleFormat
 
 _BUTTON_ICONS = {ADD_DAY: "plus", REMOVE_DAY: "calendar", CHEAPER: "star"}
+_CARD = WidgetTemplate.from_file(str(Path(__file__).with_name("widget_templates") / "itinerary.widget"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,20 +64,42 @@ class Itinerary:
         return self.plan.start_date + timedelta(days=self.plan.days - 1)
 
 
-def itinerary_card(itinerary: Itinerary, fmt: LocaleFormat, *, rows: int | None = None) -> Card:
+def itinerary_card(itinerary: Itinerary, fmt: LocaleFormat, *, rows: int | None = None) -> DynamicWidgetRoot:
     """The card with its first `rows` days (all of them, with the buttons, when `rows` is None)."""
+    return _CARD.build(card_data(itinerary, fmt, rows=rows))
+
+
+def card_data(itinerary: Itinerary, fmt: LocaleFormat, *, rows: int | None = None) -> dict[str, Any]:
+    """The template's data for the card with its first `rows` days (all, with the buttons, when None)."""
     complete = rows is None
     shown = itinerary.days if complete else itinerary.days[:rows]
-    children: list[WidgetComponent] = [_header(itinerary, fmt), Divider(spacing=2)]
-    for day in shown:
-        children.append(_day_row(day, itinerary.city, fmt))
-    if complete:
-        children += [Divider(spacing=2), _buttons(itinerary.plan)]
-    status: WidgetStatusWithIcon | None = None if complete else {"text": "Building your itinerary…", "icon": "suitcase"}
-    return Card(key="itinerary", size="md", status=status, children=children)
+    badges = []
+    if itinerary.plan.budget:
+        badges.append({"label": "Budget", "color": "success"})
+    holidays = sum(1 for day in itinerary.days if day.holiday)
+    if holidays:
+        badges.append({"label": "1 holiday" if holidays == 1 else f"{holidays} holidays", "color": "warning"})
+    return {
+        "title": f"{_title(itinerary.plan)} in {itinerary.city}",
+        "subtitle": f"{itinerary.country} · {_date_range(itinerary, fmt)}",
+        "status": None if complete else {"text": "Building your itinerary…", "icon": "suitcase"},
+        "badges": badges,
+        "days": [
+            {
+                "key": f"day-{day.number}",
+                "label": f"Day {day.number}",
+                "date": fmt.short_day(day.day),
+                "headline": f"{itinerary.city} — {day.outline}",
+                "daylight": _daylight(day, fmt),
+                "holiday": f"⚠ Public holiday: {day.holiday}. Check opening hours." if day.holiday else None,
+            }
+            for day in shown
+        ],
+        "buttons": _buttons(itinerary.plan, fmt) if complete else None,
+    }
 
 
-async def itinerary_card_states(itinerary: Itinerary, fmt: LocaleFormat) -> AsyncGenerator[Card, None]:
+async def itinerary_card_states(itinerary: Itinerary, fmt: LocaleFormat) -> AsyncGenerator[DynamicWidgetRoot, None]:
     """The card as it is built: the heading, then one more day per state, then the finished card with its buttons."""
     for rows in range(len(itinerary.days) + 1):
         yield itinerary_card(itinerary, fmt, rows=rows)
@@ -93,51 +119,29 @@ def itinerary_text(itinerary: Itinerary, fmt: LocaleFormat) -> str:
     return "\n".join(lines)
 
 
-def _header(itinerary: Itinerary, fmt: LocaleFormat) -> Row:
-    heading = Col(
-        gap=1,
-        flex=1,
-        children=[
-            Title(value=f"{_title(itinerary.plan)} in {itinerary.city}", size="md"),
-            Caption(value=f"{itinerary.country} · {_date_range(itinerary, fmt)}"),
-        ],
-    )
-    badges: list[WidgetComponent] = []
-    if itinerary.plan.budget:
-        badges.append(Badge(label="Budget", color="success", pill=True))
-    holidays = sum(1 for day in itinerary.days if day.holiday)
-    if holidays:
-        badges.append(Badge(label="1 holiday" if holidays == 1 else f"{holidays} holidays", color="warning", pill=True))
-    return Row(align="start", gap=2, children=[heading, *badges])
-
-
-def _day_row(day: ItineraryDay, city: str, fmt: LocaleFormat) -> Row:
-    details: list[WidgetComponent] = [
-        Text(value=f"{city} — {day.outline}", size="sm", weight="medium"),
-        Caption(value=_daylight(day, fmt)),
-    ]
-    if day.holiday:
-        details.append(Text(value=f"⚠ Public holiday: {day.holiday}. Check opening hours.", size="sm", color="warning"))
-    when = Col(
-        width=96,
-        children=[Text(value=f"Day {day.number}", size="sm", weight="semibold"), Caption(value=fmt.short_day(day.day))],
-    )
-    return Row(key=f"day-{day.number}", align="start", gap=3, children=[when, Col(flex=1, gap=1, children=details)])
-
-
-def _buttons(plan: ItineraryPlan) -> Row:
-    buttons: list[WidgetComponent] = [
-        Button(
-            label=label,
-            iconStart=_BUTTON_ICONS[action_type],
-            onClickAction=button_action(action_type, plan),
-            disabled=not button_enabled(action_type, plan),
-            variant="outline",
-            size="sm",
-        )
+def _buttons(plan: ItineraryPlan, fmt: LocaleFormat) -> list[dict[str, Any]]:
+    """The re-planning buttons (a model turn each), then the clock switch (answered at once, no model turn)."""
+    buttons = [
+        {
+            "label": label,
+            "icon": _BUTTON_ICONS[action_type],
+            "action": button_action(action_type, plan).model_dump(mode="json"),
+            "disabled": not button_enabled(action_type, plan),
+            "variant": "outline",
+        }
         for action_type, label in BUTTON_LABELS.items()
     ]
-    return Row(gap=2, wrap="wrap", children=buttons)
+    other: Clock = "12h" if fmt.clock_hours == "24h" else "24h"
+    buttons.append(
+        {
+            "label": "12-hour clock" if other == "12h" else "24-hour clock",
+            "icon": "clock",
+            "action": clock_action(plan, other).model_dump(mode="json"),
+            "disabled": False,
+            "variant": "ghost",
+        }
+    )
+    return buttons
 
 
 def _daylight(day: ItineraryDay, fmt: LocaleFormat) -> str:

@@ -8,9 +8,10 @@ half and an American "7:05 AM". So dates and times use CLDR's English for the us
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time
 from functools import lru_cache
+from typing import Literal, TypeAlias
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
@@ -45,12 +46,17 @@ def locale_from_instructions(instructions: str | None) -> str | None:
     return found.group(1) if found else None
 
 
+Clock: TypeAlias = Literal["12h", "24h"]
+
+
 @dataclass(frozen=True, slots=True)
 class LocaleFormat:
     """Writes dates, times and numbers in English the way one locale does."""
 
     dates: Locale
     numbers: Locale
+    # "12h" or "24h" to write times so whatever the locale does (the card's clock switch); None: the locale's way.
+    hours: Clock | None = None
 
     def day(self, day: date, *, year: bool = False) -> str:
         """A full date: "Friday 12 March" (en-GB), "Friday, March 12" (en-US); with the year if asked."""
@@ -61,9 +67,20 @@ class LocaleFormat:
         return format_date(day, _pattern(self.dates, "MMMEd"), locale=self.dates)
 
     def clock(self, hhmm: str) -> str:
-        """A tool's "HH:MM" as the locale writes a time: "07:05" or "7:05 AM"."""
+        """A tool's "HH:MM" as the locale writes a time: "07:05" or "7:05 AM" (or as `hours` says)."""
         hours, minutes = (int(part) for part in hhmm.split(":"))
-        return format_time(time(hours, minutes), "short", locale=self.dates)
+        pattern = "short"
+        if self.hours not in (None, _clock_of(self.dates)):  # the locale's way on the other clock (CLDR "hm", "Hm")
+            pattern = _pattern(self.dates, {"12h": "hm", "24h": "Hm"}[self.hours])
+        return format_time(time(hours, minutes), pattern, locale=self.dates)
+
+    @property
+    def clock_hours(self) -> Clock:
+        """Whether times are written on a 12- or 24-hour clock."""
+        return self.hours or _clock_of(self.dates)
+
+    def with_clock(self, hours: Clock) -> LocaleFormat:
+        return replace(self, hours=hours)
 
     def number(self, value: int | float) -> str:
         """517,802 (en-GB), 517.802 (de-DE), 517 802 (pt-PT)."""
@@ -105,6 +122,10 @@ def locale_format(locale: str | None) -> LocaleFormat:
 
 
 @lru_cache(maxsize=1024)
+def _clock_of(locale: Locale) -> Clock:
+    return "12h" if "h" in locale.time_formats["short"].pattern else "24h"
+
+
 def _pattern(locale: Locale, skeleton: str) -> str:
     return str(locale.datetime_skeletons[match_skeleton(skeleton, locale.datetime_skeletons)].pattern)
 

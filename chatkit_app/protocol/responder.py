@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents import Agent, RunConfig
 from chatkit.agents import AgentContext
@@ -23,9 +23,17 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
+if TYPE_CHECKING:
+    from chatkit_app.identity.auth import RequestContext
+
 
 class ActionRefused(Exception):
-    """A widget action the responder will not act on; its message is shown to the user."""
+    """A widget action the responder will not act on; its message is shown to the user, and `code` names why
+    when the answer is a JSON error (a sync action's): "unknown_action" or "invalid_action"."""
+
+    def __init__(self, message: str, code: str = "invalid_action") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +127,14 @@ class Responder(ABC):
 
     def action_note(self, action: Action[str, Any], sender: WidgetItem | None) -> ActionNote:
         """What a widget's action asks the agent to do; `ActionRefused` when it is not one to act on."""
-        raise ActionRefused(f"Unknown action `{action.type}`.")
+        raise ActionRefused(f"Unknown action `{action.type}`.", code="unknown_action")
+
+    async def sync_action(
+        self, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
+    ) -> WidgetItem:
+        """A widget's action answered at once, with no model turn (one sent with `streaming: false`): the widget
+        item that sent it, as it should now look. The server stores it and the browser swaps it in place."""
+        raise ActionRefused(f"Unknown action `{action.type}`.", code="unknown_action")
 
     def warm_up(self) -> None:  # noqa: B027 - optional: most responders have nothing to build ahead
         """Build, before the first request, what the agent's first run would otherwise pay for."""

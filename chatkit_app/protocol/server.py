@@ -248,7 +248,16 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
     async def sync_action(
         self, thread: ThreadMetadata, action: Action[str, Any], sender: WidgetItem | None, context: RequestContext
     ) -> SyncCustomActionResponse:
-        raise InvalidRequest(f"Unknown action `{action.type}`.", code="unknown_action")
+        """A widget's action answered at once (the card's clock switch): the responder redraws the widget; it is
+        stored in place of the old one and sent back for the browser to swap in."""
+        try:
+            updated = await get_responder().sync_action(action, sender, context)
+        except ActionRefused as refusal:
+            raise InvalidRequest(str(refusal), code=refusal.code) from None
+        if sender is None or (updated.id, updated.thread_id) != (sender.id, thread.id):
+            raise AssertionError("a sync action redraws the widget that sent it")
+        await self.store.save_item(thread.id, updated, context)
+        return SyncCustomActionResponse(updated_item=updated)
 
 
 def _picked(message: UserMessageItem | None) -> Picked:

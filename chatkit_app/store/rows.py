@@ -21,6 +21,7 @@ from chatkit.types import (
     ThreadItem,
     ThreadMetadata,
     UserMessageItem,
+    WidgetItem,
 )
 from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Field, Model
@@ -59,10 +60,14 @@ def _thread_columns(thread: ThreadMetadata) -> dict[str, Any]:
 
 
 def _item_columns(item: ThreadItem) -> dict[str, Any]:
+    data = item.model_dump(mode="json")
+    if isinstance(item, WidgetItem):
+        # A widget built from a template gives every component a null `children`: stored as it is sent.
+        data["widget"] = item.widget.model_dump(mode="json", exclude_none=True)
     return {
         "type": item.type,
         "created_at": as_aware(item.created_at),
-        "data": item.model_dump(mode="json"),
+        "data": data,
         "text": item_text(item),
     }
 

@@ -71,6 +71,7 @@ async def test_the_card_is_built_row_by_row(create_thread):
         "Add a day",
         "One day shorter",
         "Make it cheaper",
+        "12-hour clock",
     ]
 
 

@@ -61,10 +61,10 @@ def test_a_transcript_reads_as_the_user_saw_it(christmas_in_lisbon, admin_browse
     assert card.get_by_text("Public holiday: Christmas Day").is_visible()
 
     buttons = card.locator(".ck-button")
-    assert buttons.all_inner_texts() == ["Add a day", "One day shorter", "Make it cheaper"]
+    assert buttons.all_inner_texts() == ["Add a day", "One day shorter", "Make it cheaper", "12-hour clock"]
     assert all(button.is_visible() for button in buttons.all())
     # Inert: labels, not controls; nothing in a card can be pressed or submitted.
-    assert buttons.evaluate_all("els => els.map(e => e.tagName)") == ["SPAN", "SPAN", "SPAN"]
+    assert buttons.evaluate_all("els => els.map(e => e.tagName)") == ["SPAN"] * 4
     assert page.locator(".mk-widget :is(button, a, input, select, textarea, form)").count() == 0
 
     assert page.locator(".mk-hidden", has_text="the user never saw it").first.is_visible()

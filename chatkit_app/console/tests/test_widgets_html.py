@@ -57,8 +57,10 @@ def test_buttons_are_inert_labels_naming_their_action(christmas_card):
         "Add a day",
         "One day shorter",
         "Make it cheaper",
+        "12-hour clock",
     ]
     assert buttons[0][0] == "Sends the action itinerary.add_day"
+    assert buttons[3][0] == "Sends the action itinerary.clock"
     assert buttons[2][0] == "Sends the action itinerary.cheaper (disabled)"  # already a budget trip
     assert not re.search(r"<(button|a|form|input)\b|onclick|payload", html)  # nothing to press, nothing sent
 

@@ -31,7 +31,7 @@ from chatkit.types import (
     Workflow,
     WorkflowItem,
 )
-from chatkit.widgets import Card, Text
+from chatkit.widgets import DynamicWidgetRoot
 from openai.types.responses import ResponseInputParam
 from pydantic import TypeAdapter
 
@@ -46,6 +46,11 @@ from chatkit_app.testing.protocol import proxy_headers, user_input
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOW = datetime(2027, 3, 1, 12, 0)
+
+
+def card(text: str) -> DynamicWidgetRoot:
+    """A card with one line of text, as a widget template builds it."""
+    return DynamicWidgetRoot.model_validate({"type": "Card", "children": [{"type": "Text", "value": text}]})
 
 
 def done_ids(reply, item_type: str) -> list[str]:
@@ -143,10 +148,10 @@ async def test_cards_become_what_the_assistant_showed_and_workflows_are_left_out
             id="w1",
             thread_id="thr",
             created_at=NOW,
-            widget=Card(children=[Text(value="Day 1")]),
+            widget=card("Day 1"),
             copy_text="Day 1: arrival",
         ),
-        WidgetItem(id="w2", thread_id="thr", created_at=NOW, widget=Card(children=[Text(value="Day 9")])),
+        WidgetItem(id="w2", thread_id="thr", created_at=NOW, widget=card("Day 9")),
         AssistantMessageItem(
             id="msg_a", thread_id="thr", created_at=NOW, content=[AssistantMessageContent(text="Plan")]
         ),
@@ -238,7 +243,7 @@ def every_kind_of_item(media_in_tmp) -> list[ThreadItem]:
             workflow=Workflow(type="custom", tasks=[CustomTask(title="Found Lisbon", status_indicator="complete")]),
         ),
         WidgetItem(
-            id="w1", thread_id="thr", created_at=NOW, widget=Card(children=[Text(value="Day 1")]), copy_text="Day 1",
+            id="w1", thread_id="thr", created_at=NOW, widget=card("Day 1"), copy_text="Day 1",
         ),
         AssistantMessageItem(
             id="msg_a1", thread_id="thr", created_at=NOW,

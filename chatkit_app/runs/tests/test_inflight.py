@@ -23,7 +23,7 @@ from chatkit.types import (
     WorkflowItem,
     WorkflowTaskAdded,
 )
-from chatkit.widgets import Card, Text
+from chatkit.widgets import DynamicWidgetComponent, DynamicWidgetRoot
 
 from chatkit_app.runs import inflight
 from chatkit_app.runs.inflight import InFlight
@@ -32,6 +32,15 @@ from chatkit_app.store import get_store
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOW = datetime(2027, 3, 1, 12, 0)
+
+
+def Text(value: str, **fields: str) -> DynamicWidgetComponent:  # noqa: N802 - reads like the component it is
+    """A text component, as a widget template builds it."""
+    return DynamicWidgetComponent.model_validate({"type": "Text", "value": value, **fields})
+
+
+def card_of(*children: DynamicWidgetComponent) -> DynamicWidgetRoot:
+    return DynamicWidgetRoot(type="Card", children=list(children))
 
 
 @pytest.fixture
@@ -91,7 +100,7 @@ async def test_a_finished_item_is_left_to_the_sdk(thread, alice, every_change_du
 async def test_a_cancelled_reply_keeps_its_card_and_workflow_as_far_as_they_got(thread, alice):
     tracker = InFlight(get_store(), alice)
     workflow = WorkflowItem(id="wf_1", thread_id="thr_1", created_at=NOW, workflow=Workflow(type="custom", tasks=[]))
-    card = WidgetItem(id="w_1", thread_id="thr_1", created_at=NOW, widget=Card(children=[Text(id="t", value="Day")]))
+    card = WidgetItem(id="w_1", thread_id="thr_1", created_at=NOW, widget=card_of(Text("Day", id="t")))
     tracker.observe(ThreadItemAddedEvent(item=workflow))
     tracker.observe(
         ThreadItemUpdatedEvent(item_id="wf_1", update=WorkflowTaskAdded(task_index=0, task=CustomTask(title="Lisbon")))
@@ -105,7 +114,7 @@ async def test_a_cancelled_reply_keeps_its_card_and_workflow_as_far_as_they_got(
     tracker.observe(
         ThreadItemUpdatedEvent(
             item_id="w_1",
-            update=WidgetComponentUpdated(component_id="t", component=Text(id="t", value="Day 1: Alfama")),
+            update=WidgetComponentUpdated(component_id="t", component=Text("Day 1: Alfama", id="t")),
         )
     )
     tracker.observe(ThreadItemAddedEvent(item=message()))
@@ -121,11 +130,9 @@ async def test_a_cancelled_reply_keeps_its_card_and_workflow_as_far_as_they_got(
 
 async def test_a_card_replaced_whole_is_kept_whole(thread, alice):
     tracker = InFlight(get_store(), alice)
-    card = WidgetItem(id="w_1", thread_id="thr_1", created_at=NOW, widget=Card(children=[Text(value="Day 1")]))
+    card = WidgetItem(id="w_1", thread_id="thr_1", created_at=NOW, widget=card_of(Text("Day 1")))
     tracker.observe(ThreadItemAddedEvent(item=card))
-    tracker.observe(
-        ThreadItemUpdatedEvent(item_id="w_1", update=WidgetRootUpdated(widget=Card(children=[Text(value="Day 2")])))
-    )
+    tracker.observe(ThreadItemUpdatedEvent(item_id="w_1", update=WidgetRootUpdated(widget=card_of(Text("Day 2")))))
 
     await tracker.save_unfinished()
 

@@ -45,7 +45,7 @@ from chatkit.types import (
     Workflow,
     WorkflowItem,
 )
-from chatkit.widgets import Badge, Card, Col, Row, Text, Title
+from chatkit.widgets import DynamicWidgetRoot
 from django.core.exceptions import SynchronousOnlyOperation
 from django.db import connection
 from pydantic import AnyUrl
@@ -104,6 +104,19 @@ def image_attachment(attachment_id: str = "atc_image") -> ImageAttachment:
     )
 
 
+CARD = {
+    "type": "Card",
+    "children": [
+        {"type": "Title", "value": "Lisbon, 3 days"},
+        {"type": "Row", "children": [{"type": "Badge", "label": "May"}, {"type": "Text", "value": "22°C"}]},
+        {
+            "type": "Col",
+            "padding": {"x": 4, "y": 3},
+            "children": [{"type": "Text", "value": "Day 1"}, {"type": "Text", "value": "Day 2"}],
+        },
+    ],
+}
+
 # Every kind the installed SDK knows: a new one fails `every_item_kind` until it is covered.
 ITEM_KINDS = tuple(kind.model_fields["type"].default for kind in get_args(get_args(ThreadItem)[0]))
 
@@ -139,13 +152,8 @@ def every_item_kind(thread_id: str = "thr_alice", at: datetime = T0) -> dict[str
         ),
         "widget": WidgetItem(
             id="wdg_itinerary",
-            widget=Card(
-                children=[
-                    Title(value="Lisbon, 3 days"),
-                    Row(children=[Badge(label="May"), Text(value="22°C", weight="medium")]),
-                    Col(padding={"x": 4, "y": 3}, children=[Text(value="Day 1"), Text(value="Day 2")]),
-                ]
-            ),
+            # As the SDK reads a card: into its typed widget classes.
+            widget=WidgetItem.model_validate({"id": "w", "thread_id": "t", "created_at": at, "widget": CARD}).widget,
             copy_text="Lisbon, 3 days",
             **base,
         ),
@@ -345,6 +353,18 @@ async def test_every_item_kind_round_trips_equal(store, alice, kind):
     await store.add_thread_item("thr_alice", item, alice)
     assert await store.load_item("thr_alice", item.id, alice) == item
     assert (await store.load_thread_items("thr_alice", None, 10, "asc", alice)).data == [item]
+
+
+async def test_a_card_built_from_a_template_reads_back_as_the_same_json(store, alice):
+    built = WidgetItem(
+        id="w_built", thread_id="thr_alice", created_at=T0, widget=DynamicWidgetRoot.model_validate(CARD)
+    )
+    await store.save_thread(make_thread(), alice)
+    await store.add_thread_item("thr_alice", built, alice)
+
+    loaded = await store.load_item("thr_alice", "w_built", alice)
+
+    assert loaded.model_dump(mode="json", exclude_none=True) == built.model_dump(mode="json", exclude_none=True)
 
 
 async def test_a_thread_of_every_item_kind_loads_back_in_order(store, alice):

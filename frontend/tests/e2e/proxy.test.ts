@@ -85,6 +85,25 @@ test("JSON requests pass through both ways", async () => {
   assert.equal(typeof missing.body.error.code, "string");
 });
 
+test("the card's clock switch is a sync action: redrawn through the proxy at once, and stored", async () => {
+  const items = await client.json({ type: "items.list", params: { thread_id: streamed.threadId } });
+  const card = items.body.data.find((item: { type: string }) => item.type === "widget");
+  const buttons = card.widget.children.at(-1).children as { label: string; onClickAction: any }[];
+  const clock = buttons.find((button) => button.label === "12-hour clock")!.onClickAction;
+  assert.equal(clock.streaming, false, "ChatKit sends it as threads.sync_custom_action");
+
+  const action = { type: clock.type, payload: clock.payload };
+  const params = { thread_id: streamed.threadId, item_id: card.id, action };
+  const switched = await client.json({ type: "threads.sync_custom_action", params });
+
+  assert.equal(switched.status, 200);
+  assert.equal(switched.body.updated_item.id, card.id);
+  assert.match(JSON.stringify(switched.body.updated_item.widget), /Sunrise \d:\d\d [ap]m/);
+  const reread = await client.json({ type: "items.list", params: { thread_id: streamed.threadId } });
+  const stored = reread.body.data.find((item: { id: string }) => item.id === card.id);
+  assert.equal(stored.copy_text, switched.body.updated_item.copy_text, "a reload shows the switched card");
+});
+
 test("the composer's options come from Django, and a pick Django does not offer is its JSON 400", async () => {
   const offered = await client.send("/api/chatkit/options", {
     method: "GET",
