@@ -98,6 +98,26 @@ def sees_images() -> bool:
     return bool(settings.OPENAI_API_KEY) and openai_model
 
 
+def transcription_model() -> str | None:
+    """The model dictation sends recordings to (MERAK_TRANSCRIPTION_MODEL), with a key; None: no dictation."""
+    if not settings.OPENAI_API_KEY or _CLASS_PATH.match(settings.MERAK_MODEL):
+        return None
+    return settings.MERAK_TRANSCRIPTION_MODEL or None
+
+
+async def transcribe(audio: bytes, media_type: str) -> str:
+    """The words spoken in `audio`, from the transcription model at OPENAI_BASE_URL (or OpenAI's); raises the
+    `openai` client's errors."""
+    model = transcription_model()
+    assert model is not None, "dictation is off"
+    client = openai_client(settings.OPENAI_API_KEY, settings.OPENAI_BASE_URL or None)
+    extension = media_type.rsplit("/", 1)[-1].removeprefix("x-").replace("mpeg", "mp3").replace("wave", "wav")
+    result = await client.with_options(timeout=30, max_retries=1).audio.transcriptions.create(
+        model=model, file=(f"recording.{extension}", audio, media_type)
+    )
+    return result.text
+
+
 @lru_cache(maxsize=4)
 def openai_client(api_key: str, base_url: str | None) -> AsyncOpenAI:
     """One client (and so one connection pool) per process and configuration, shared by every run."""

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from agents import Agent, RunConfig
 from chatkit.agents import AgentContext
 from chatkit.types import Action, WidgetItem
 from django.conf import settings
+from openai import OpenAIError
 
 from agents_app.actions import CLOCK, InvalidActionPayload, UnknownAction, clock_request, itinerary_action_request
 from agents_app.context import CallerRequest
 from agents_app.modes import MODES
 from agents_app.planner import AGENT_NAME, new_trip_planner
-from agents_app.providers import describe, offered_models, sees_images, title_model
+from agents_app.providers import describe, offered_models, sees_images, title_model, transcribe, transcription_model
 from agents_app.titles import derived_title, model_title
 from agents_app.tools import CLIENT_TOOL_NAMES
 from agents_app.tools.itinerary import build_itinerary
@@ -27,7 +29,10 @@ from chatkit_app.protocol.responder import (
     Picked,
     Responder,
     ToolOption,
+    TranscriptionFailed,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class TripPlanner(Responder):
@@ -43,6 +48,16 @@ class TripPlanner(Responder):
 
     def tools(self) -> list[ToolOption]:
         return [ToolOption(m.id, m.label, m.icon, m.short_label, m.placeholder) for m in MODES.values()]
+
+    def dictation(self) -> bool:
+        return transcription_model() is not None
+
+    async def transcribe(self, audio: bytes, media_type: str) -> str:
+        try:
+            return await transcribe(audio, media_type)
+        except OpenAIError as error:
+            logger.warning("Transcription failed: %s", error)
+            raise TranscriptionFailed("The recording could not be transcribed; try again, or type instead.") from None
 
     def run_config(self) -> RunConfig:
         # Traces go to OpenAI only with an OpenAI key (`providers.configure_tracing`).

@@ -188,6 +188,14 @@ MERAK_MODEL = env("MERAK_MODEL", default="gpt-4.1-mini")
 # MERAK_MODEL is always offered, and is the default. Only with a key: the offline planner is one model.
 MERAK_MODELS = env.list("MERAK_MODELS", default=[])
 MERAK_USE_CHAT_COMPLETIONS = env.bool("MERAK_USE_CHAT_COMPLETIONS", default=False)
+# Dictation (`input.transcribe`): with a key, recordings go to this model at /v1/audio/transcriptions.
+# Empty: no microphone. With OPENAI_BASE_URL, name one the server serves ("whisper-1"): none by default.
+MERAK_TRANSCRIPTION_MODEL = env(
+    "MERAK_TRANSCRIPTION_MODEL", default="" if OPENAI_BASE_URL else "gpt-4o-mini-transcribe"
+)
+# The largest and longest recording dictation takes (its base64 must also fit CHATKIT_MAX_BODY_BYTES).
+MERAK_MAX_RECORDING_BYTES = env.int("MERAK_MAX_RECORDING_BYTES", default=700_000)
+MERAK_MAX_RECORDING_SECONDS = env.int("MERAK_MAX_RECORDING_SECONDS", default=120)
 # Pause between streamed words of the offline planner, so it reads like a model.
 MERAK_OFFLINE_STREAM_DELAY_MS = env.float("MERAK_OFFLINE_STREAM_DELAY_MS", default=15.0)
 

@@ -36,6 +36,10 @@ class ActionRefused(Exception):
         self.code = code
 
 
+class TranscriptionFailed(Exception):
+    """The transcription service failed or could not be reached; its message is for the user."""
+
+
 @dataclass(frozen=True, slots=True)
 class ModelOption:
     """A model the user may pick in the composer (ChatKit's `composer.models`)."""
@@ -104,6 +108,15 @@ class Responder(ABC):
     def tools(self) -> list[ToolOption]:
         """The composer's tool menu; none: no menu."""
         return []
+
+    def dictation(self) -> bool:
+        """Whether the composer offers dictation (`transcribe` can turn speech into text); off: no microphone."""
+        return False
+
+    async def transcribe(self, audio: bytes, media_type: str) -> str:
+        """The words spoken in a recording (already checked: `recordings`); `TranscriptionFailed` when the
+        service fails. Called only when `dictation()` is on."""
+        raise NotImplementedError
 
     def run_config(self) -> RunConfig:
         return RunConfig(tracing_disabled=True)

@@ -17,11 +17,13 @@ from chatkit.errors import CustomStreamError
 from chatkit.server import NonStreamingResult, StreamingResult
 from chatkit.types import (
     Action,
+    AudioInput,
     ChatKitReq,
     ClientToolCallItem,
     FeedbackKind,
     HiddenContextItem,
     InferenceOptions,
+    InputTranscribeReq,
     ItemsListReq,
     NonStreamingReq,
     ProgressUpdateEvent,
@@ -37,6 +39,7 @@ from chatkit.types import (
     ThreadsRetryAfterItemReq,
     ThreadsSyncCustomActionReq,
     ThreadStreamEvent,
+    TranscriptionResult,
     UserMessageItem,
     WidgetItem,
     is_streaming_req,
@@ -44,9 +47,10 @@ from chatkit.types import (
 
 from chatkit_app.attachments.store import DjangoAttachmentStore
 from chatkit_app.identity.auth import RequestContext
-from chatkit_app.protocol.errors import InvalidRequest
+from chatkit_app.protocol.errors import ApiError, InvalidRequest, NotSupported
 from chatkit_app.protocol.history import MerakItemConverter
-from chatkit_app.protocol.responder import ActionRefused, Picked, Responder, get_responder
+from chatkit_app.protocol.recordings import checked_recording
+from chatkit_app.protocol.responder import ActionRefused, Picked, Responder, TranscriptionFailed, get_responder
 from chatkit_app.runs.inflight import InFlight
 from chatkit_app.store import DjangoStore, get_store
 from merak_project.runtime.chatkit_sdk import LeanChatKitServer
@@ -145,6 +149,11 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
         if limit is not None and not 1 <= limit <= MAX_PAGE_SIZE:
             raise InvalidRequest(f"`limit` must be between 1 and {MAX_PAGE_SIZE}.")
         match request:
+            case InputTranscribeReq():
+                if not get_responder().dictation():
+                    raise NotSupported("Dictation is not available on this server: it has no transcription model.")
+                # Off the event loop: mutagen reads the recording's header (an MP3's, wherever it is).
+                await asyncio.to_thread(checked_recording, request.params)
             case ThreadsCreateReq() | ThreadsAddUserMessageReq():
                 _check_picked(request.params.input.inference_options, get_responder())
                 for attachment_id in request.params.input.attachments:
@@ -217,6 +226,16 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
                 result.cancel()
             if context.reply is not None:
                 context.reply.ran(*responder.describe_model(agent), result)
+
+    async def transcribe(self, audio_input: AudioInput, context: RequestContext) -> TranscriptionResult:
+        """Dictation: the recording (checked in `_check`) as text for the composer; a 400 when nothing was heard."""
+        try:
+            text = await get_responder().transcribe(audio_input.data, audio_input.media_type)
+        except TranscriptionFailed as failure:
+            raise ApiError(str(failure), code="transcription_failed", status=502) from None
+        if not text.strip():
+            raise InvalidRequest("Nothing was heard in the recording.", code="no_speech")
+        return TranscriptionResult(text=text.strip())
 
     async def add_feedback(
         self, thread_id: str, item_ids: list[str], feedback: FeedbackKind, context: RequestContext

@@ -75,12 +75,13 @@ async def _stream(parsed: StreamingReq, context: RequestContext, thread_id: str 
 
 @json_endpoint("GET", "HEAD")
 async def composer_options(request: HttpRequest) -> HttpResponse:
-    """What the composer offers (ChatKit's `composer.models` and `composer.tools`), as the responder says."""
+    """What the composer offers (ChatKit's `composer.models`, `.tools` and `.dictation`), as the responder says."""
     await authenticate(request)
     responder = get_responder()
     composer = {
         "models": [model.as_option() for model in responder.models()],
         "tools": [tool.as_option() for tool in responder.tools()],
+        "dictation": {"enabled": responder.dictation()},
     }
     response = JsonResponse({"composer": composer})
     response["Cache-Control"] = "private, max-age=60"

@@ -1,4 +1,5 @@
-"""A stand-in OpenAI-compatible server on loopback: `/v1/chat/completions` and `/v1/responses`, streamed or not.
+"""A stand-in OpenAI-compatible server on loopback: `/v1/chat/completions` and `/v1/responses`, streamed or not,
+and `/v1/audio/transcriptions`.
 
 A real HTTP server (uvicorn, in a thread) that the `openai` client reaches over a socket, as it
 would reach vLLM, Ollama or OpenAI. The test scripts the model: `script(request) -> Reply` sees
@@ -8,6 +9,9 @@ function calls or both. Every request is kept in `requests` (path, headers, JSON
 Requests are checked as OpenAI checks them, and refused with a 400 otherwise: message content
 parts each API accepts, and every tool output answering a call made before it.
 
+Transcriptions are kept in `transcriptions`; `transcriber(audio) -> text` answers them (by
+default: nothing heard in a silent WAV, else `HEARD`).
+
     with OpenAIServer(lambda request: say("Hello")) as server:
         client = AsyncOpenAI(api_key="local-key", base_url=server.base_url)
 """
@@ -15,12 +19,16 @@ parts each API accepts, and every tool output answering a call made before it.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import socket
 import threading
 import time
+import wave
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any, Literal, Self
 
 import uvicorn
@@ -28,7 +36,9 @@ import uvicorn
 from . import openai_wire as wire
 from .openai_wire import Reply, ToolCall, call, say
 
-__all__ = ["Entry", "ModelRequest", "OpenAIServer", "Reply", "ToolCall", "call", "say"]
+__all__ = ["HEARD", "Entry", "ModelRequest", "OpenAIServer", "Reply", "ToolCall", "Transcription", "call", "say"]
+
+HEARD = "Three days in Lisbon in March"
 
 CHAT_PARTS = {"text", "image_url", "input_audio", "file"}
 INPUT_PARTS = {"input_text", "input_image", "input_file"}
@@ -163,12 +173,49 @@ def _responses_problem(items: str | list[dict[str, Any]]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Transcription:
+    """A request to `/v1/audio/transcriptions`: its headers and form fields, and the file as sent."""
+
+    headers: dict[str, str]
+    model: str
+    filename: str
+    content_type: str
+    audio: bytes
+
+
+def _heard(audio: bytes) -> str:
+    """What the stand-in hears: nothing in a WAV of silence, `HEARD` in anything else."""
+    try:
+        with wave.open(io.BytesIO(audio)) as recording:
+            frames = recording.readframes(recording.getnframes())
+    except (wave.Error, EOFError):
+        return HEARD
+    silence = b"\x80" if recording.getsampwidth() == 1 else b"\x00"
+    return "" if not frames.strip(silence) else HEARD
+
+
+def _transcription(headers: dict[str, str], body: bytes) -> Transcription:
+    form = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {headers['content-type']}\r\n\r\n".encode() + body)
+    fields = {part.get_param("name", header="content-disposition"): part for part in form.iter_parts()}
+    file = fields["file"]
+    return Transcription(
+        headers,
+        fields["model"].get_content().strip(),
+        file.get_filename() or "",
+        file.get_content_type(),
+        file.get_payload(decode=True),
+    )
+
+
 class OpenAIServer:
-    """The server, as a context manager; `script` may be replaced while it runs."""
+    """The server, as a context manager; `script` and `transcriber` may be replaced while it runs."""
 
     def __init__(self, script: Script | None = None) -> None:
         self.script: Script = script or (lambda request: say("Hello there"))
         self.requests: list[ModelRequest] = []
+        self.transcriber: Callable[[bytes], str] = _heard
+        self.transcriptions: list[Transcription] = []
         self._uvicorn: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -206,6 +253,8 @@ class OpenAIServer:
                 break
         headers = {name.decode().lower(): value.decode() for name, value in scope["headers"]}
         path = scope["path"]
+        if scope["method"] == "POST" and path.endswith("/v1/audio/transcriptions"):
+            return await self._transcribe(headers, body, send)
         if scope["method"] != "POST" or not path.endswith(("/v1/chat/completions", "/v1/responses")):
             return await _json(send, 404, _error(f"no route {scope['method']} {path}"))
         request = ModelRequest(path, headers, json.loads(body or b"{}"))
@@ -229,6 +278,17 @@ class OpenAIServer:
         for line in answer:
             await send({"type": "http.response.body", "body": line.encode(), "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _transcribe(self, headers: dict[str, str], body: bytes, send: Callable) -> None:
+        transcription = _transcription(headers, body)
+        self.transcriptions.append(transcription)
+        if not headers.get("authorization", "").startswith("Bearer "):
+            return await _json(send, 401, _error("missing API key"))
+        try:
+            text = self.transcriber(transcription.audio)
+        except Exception as error:  # noqa: BLE001 — a server failing: the client sees a 500
+            return await _json(send, 500, _error(f"the transcriber failed: {error!r}"))
+        await _json(send, 200, {"text": text})
 
 
 def _answer(request: ModelRequest, reply: Reply) -> dict[str, Any] | list[str]:

@@ -201,3 +201,4 @@ async def test_transcription_is_reported_as_not_supported(chatkit):
     reply = await chatkit({"type": "input.transcribe", "params": {"audio_base64": "AAAA", "mime_type": "audio/webm"}})
 
     assert reply.status == 501 and reply.json["error"]["code"] == "not_supported"
+    assert reply.json["error"]["message"] == "Dictation is not available on this server: it has no transcription model."

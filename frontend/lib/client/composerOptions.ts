@@ -1,13 +1,14 @@
 /**
  * What the composer offers, as Django's responder says (`GET /api/chatkit/options`):
- * the models a user may pick and the tool menu. A courtesy: when they cannot be
- * fetched, the composer shows neither and the chat works as ever.
+ * the models a user may pick, the tool menu, and whether it has a microphone
+ * (dictation). A courtesy: when they cannot be fetched, the composer shows none
+ * of them and the chat works as ever.
  */
 import type { ModelOption, ToolOption } from "@openai/chatkit";
 
-export type ComposerChoices = { models: ModelOption[]; tools: ToolOption[] };
+export type ComposerChoices = { models: ModelOption[]; tools: ToolOption[]; dictation: boolean };
 
-export const NO_CHOICES: ComposerChoices = { models: [], tools: [] };
+export const NO_CHOICES: ComposerChoices = { models: [], tools: [], dictation: false };
 
 const isModel = (value: unknown): value is ModelOption =>
   typeof value === "object" && value !== null && typeof (value as ModelOption).id === "string";
@@ -19,10 +20,11 @@ export async function fetchComposerChoices(apiUrl: string, authenticated: typeof
   try {
     const response = await authenticated(`${apiUrl}/options`, { method: "GET" });
     if (!response.ok) return NO_CHOICES;
-    const composer = ((await response.json()) as { composer?: { models?: unknown; tools?: unknown } }).composer;
+    type Offered = { models?: unknown; tools?: unknown; dictation?: { enabled?: unknown } };
+    const composer = ((await response.json()) as { composer?: Offered }).composer;
     const models = Array.isArray(composer?.models) ? composer.models.filter(isModel) : [];
     const tools = Array.isArray(composer?.tools) ? composer.tools.filter(isTool) : [];
-    return { models, tools };
+    return { models, tools, dictation: composer?.dictation?.enabled === true };
   } catch {
     return NO_CHOICES;
   }

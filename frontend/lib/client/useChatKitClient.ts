@@ -2,7 +2,7 @@
 /**
  * Everything ChatKit needs from this app: the session token, the proxy URL and
  * its authenticating `fetch` (which tells a stop from a reload), the composer's
- * model picker and tool menu (as Django offers them), the remembered
+ * model picker, tool menu and microphone (as Django offers them), the remembered
  * thread (brought up to date while its reply runs), the client tools, the
  * theme, the start screen; plus where the connection stands, for the page.
  */
@@ -146,6 +146,8 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
       // Django's responder says what may be picked (`/api/chatkit/options`); none, no picker or menu.
       ...(choices.models.length > 0 && { models: choices.models }),
       ...(choices.tools.length > 0 && { tools: choices.tools }),
+      // The microphone only when Django can transcribe (a transcription model is configured).
+      ...(choices.dictation && { dictation: { enabled: true } }),
     },
     history: { enabled: true, showDelete: true, showRename: true },
     threadItemActions: { feedback: true, retry: true },

@@ -83,6 +83,7 @@ test("the page gets a token, configures ChatKit with the proxy, and the streamed
   assert.equal(options.onClientTool, "[function]");
   // The composer offers what Django's responder offers: the offline planner, and the planner's modes.
   assert.deepEqual(options.composer.models, [{ id: "merak-offline-planner", label: "Offline planner", default: true }]);
+  assert.equal(options.composer.dictation, undefined, "no transcription model offline: no microphone");
   assert.deepEqual(
     options.composer.tools.map((tool: { id: string; icon: string }) => [tool.id, tool.icon]),
     [

@@ -110,7 +110,8 @@ test("the composer's options come from Django, and a pick Django does not offer 
     headers: { authorization: `Bearer ${client.token}` },
   });
   assert.equal(offered.status, 200);
-  const { composer } = (await offered.json()) as { composer: { models: { id: string }[]; tools: { id: string }[] } };
+  type Composer = { models: { id: string }[]; tools: { id: string }[]; dictation: { enabled: boolean } };
+  const { composer } = (await offered.json()) as { composer: Composer };
   assert.deepEqual(
     composer.models.map((model) => model.id),
     ["merak-offline-planner"],
@@ -119,6 +120,7 @@ test("the composer's options come from Django, and a pick Django does not offer 
     composer.tools.map((tool) => tool.id),
     ["plan", "facts", "map"],
   );
+  assert.deepEqual(composer.dictation, { enabled: false }, "offline: no transcription model, no microphone");
   const anonymous = await client.send("/api/chatkit/options", { method: "GET" });
   assert.equal(anonymous.status, 401);
 
