@@ -15,7 +15,14 @@ from typing import Any, Literal
 
 from agents import Agent, FunctionTool
 
-from agents_app.tools import FACT_TOOLS, TRIP_PLANNER_TOOLS, find_city_tool, open_map_tool, show_itinerary_tool
+from agents_app.tools import (
+    FACT_TOOLS,
+    TRIP_PLANNER_TOOLS,
+    ask_user_tool,
+    find_city_tool,
+    open_map_tool,
+    show_itinerary_tool,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +48,7 @@ MODES: dict[str, Mode] = {
             "suitcase",
             "Plan",
             "Where, when and for how long?",
-            tools=(*FACT_TOOLS, show_itinerary_tool),
+            tools=(*FACT_TOOLS, show_itinerary_tool, ask_user_tool),
             tool_choice="auto",
             instruction='The user picked the mode "Plan a trip": plan it day by day and show the itinerary card.',
         ),
@@ -51,7 +58,7 @@ MODES: dict[str, Mode] = {
             "calendar",
             "Facts",
             "Which city, and when?",
-            tools=FACT_TOOLS,
+            tools=(*FACT_TOOLS, ask_user_tool),
             tool_choice="required",
             instruction=(
                 'The user picked the mode "Daylight and holidays": answer with the facts for their city and '

@@ -8,8 +8,9 @@ from agents import Agent, FunctionToolResult, ModelSettings, ToolsToFinalOutputR
 
 from agents_app.context import PlannerContext, PlannerRunContext, pending_client_tool_call, request_locale
 from agents_app.modes import steered
-from agents_app.providers import get_model
-from agents_app.tools import CLIENT_TOOL_NAMES, TRIP_PLANNER_TOOLS
+from agents_app.providers import get_model, model_settings
+from agents_app.tools import ASK_USER, CLIENT_TOOL_NAMES, TRIP_PLANNER_TOOLS
+from agents_app.tools.questions import asked
 from agents_app.trips.locales import locale_instruction
 
 AGENT_NAME = "Merak Trip Planner"
@@ -17,9 +18,10 @@ AGENT_NAME = "Merak Trip Planner"
 INSTRUCTIONS = """\
 You are Merak, a trip-planning assistant. You plan city trips day by day.
 
-- If the user has not said where they want to go, ask for the destination. If they have not said
-  when, ask for the dates (and the length if that is missing too); do not invent dates unless
-  they tell you to choose. If only the length is missing, plan 3 days and say so.
+- If the user has not said where they want to go, or when, ask with ask_user (a short form with
+  suggested answers; the destination, the dates, and the length if that is missing too), not in
+  prose, and call no other tool in that turn. Do not invent dates unless they tell you to choose
+  or skip the dates question. If only the length is missing, plan 3 days and say so.
 - Use your tools for facts instead of guessing: find_city for the city (country, time zone,
   currency), public_holidays for the trip's dates, sun_times for daylight, local_time for the
   time there now. If a tool returns an `error`, say so briefly and carry on without that fact.
@@ -48,11 +50,15 @@ def _instructions(ctx: PlannerRunContext, agent: Agent[PlannerContext]) -> str:
 
 
 def stop_for_the_browser(ctx: PlannerRunContext, results: list[FunctionToolResult]) -> ToolsToFinalOutputResult:
-    """End the run when a tool handed work to the browser (a ChatKit client tool call); else let the model go on.
+    """End the run when a tool handed work to the browser (a ChatKit client tool call) or showed the user a form
+    (`ask_user`); else let the model go on.
 
-    Like `StopAtTools(["open_map"])`, except that a client tool which could not even be asked
-    (an unknown city, no browser connected) lets the model explain rather than ending in silence.
+    Like `StopAtTools(["open_map", "ask_user"])`, except that a tool which could not even ask (an
+    unknown city, no browser connected) lets the model explain rather than ending in silence.
     """
+    form = next((r.output for r in results if r.tool.name == ASK_USER and asked(r.output)), None)
+    if form is not None:
+        return ToolsToFinalOutputResult(is_final_output=True, final_output=form)
     if pending_client_tool_call(ctx) is None:
         return ToolsToFinalOutputResult(is_final_output=False)
     output = next((r.output for r in results if r.tool.name in CLIENT_TOOL_NAMES), None)
@@ -73,7 +79,5 @@ _TEMPLATE: Agent[PlannerContext] = Agent(
 def new_trip_planner(model: str | None = None, mode: str | None = None) -> Agent[PlannerContext]:
     """A fresh Trip Planner for one run: with the model picked (one the settings offer; else their default),
     in the mode picked from the composer's menu (`modes`), if any."""
-    # Usage asked for on every API: an OpenAI-compatible server streams none unless asked (`runs.usage`).
-    settings = ModelSettings(include_usage=True)
-    agent = _TEMPLATE.clone(model=get_model(model), model_settings=settings, tools=list(_TEMPLATE.tools))
+    agent = _TEMPLATE.clone(model=get_model(model), model_settings=model_settings(model), tools=list(_TEMPLATE.tools))
     return steered(agent, mode)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from functools import lru_cache
 
-from agents import Model, OpenAIResponsesModel, set_tracing_disabled, set_tracing_export_api_key
+from agents import Model, ModelSettings, OpenAIResponsesModel, set_tracing_disabled, set_tracing_export_api_key
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from openai import AsyncOpenAI
+from openai.types.shared import Reasoning
 
 from agents_app.chat_completions import ChatCompletionsModel
 from agents_app.offline import (  # the offline wing's one importer outside it: no key, no model
@@ -67,9 +69,7 @@ def get_model(picked: str | None = None) -> Model:
     api_key = settings.OPENAI_API_KEY
     base_url = settings.OPENAI_BASE_URL or None
     configure_tracing()
-    model_name = settings.MERAK_MODEL
-    if picked is not None and picked in {model.id for model in offered_models()}:
-        model_name = picked
+    model_name = _model_name(picked)
     if _CLASS_PATH.match(model_name):
         return _model_from_class_path(model_name)
     if not api_key:
@@ -96,6 +96,27 @@ def sees_images() -> bool:
     """Whether the model reads images: OpenAI's own models do; other servers may not, the offline planner cannot."""
     openai_model = not settings.OPENAI_BASE_URL and not _CLASS_PATH.match(settings.MERAK_MODEL)
     return bool(settings.OPENAI_API_KEY) and openai_model
+
+
+def _model_name(picked: str | None) -> str:
+    """`picked` when it is one of `offered_models()`, else the default (MERAK_MODEL)."""
+    if picked is not None and picked in {model.id for model in offered_models()}:
+        return picked
+    return str(settings.MERAK_MODEL)
+
+
+def model_settings(picked: str | None = None) -> ModelSettings:
+    """The settings a run sends its model: usage always asked for (an OpenAI-compatible server streams none
+    unless asked); reasoning summaries from a model MERAK_REASONING_MODELS names, on the Responses API.
+
+    On Chat Completions there is nothing to ask: servers that reason (vLLM, DeepSeek, llama.cpp) stream
+    it as `reasoning_content`, which the Agents SDK reads as the same summary.
+    """
+    name = _model_name(picked)
+    reasons = settings.OPENAI_API_KEY and not settings.MERAK_USE_CHAT_COMPLETIONS and not _CLASS_PATH.match(name)
+    if reasons and any(fnmatch(name, pattern) for pattern in settings.MERAK_REASONING_MODELS):
+        return ModelSettings(include_usage=True, reasoning=Reasoning(summary="auto"))
+    return ModelSettings(include_usage=True)
 
 
 def transcription_model() -> str | None:

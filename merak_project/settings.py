@@ -188,6 +188,9 @@ MERAK_MODEL = env("MERAK_MODEL", default="gpt-4.1-mini")
 # MERAK_MODEL is always offered, and is the default. Only with a key: the offline planner is one model.
 MERAK_MODELS = env.list("MERAK_MODELS", default=[])
 MERAK_USE_CHAT_COMPLETIONS = env.bool("MERAK_USE_CHAT_COMPLETIONS", default=False)
+# Models that reason (shell-style patterns): on the Responses API they are asked for reasoning
+# summaries, which ChatKit shows as the reply's thoughts.
+MERAK_REASONING_MODELS = env.list("MERAK_REASONING_MODELS", default=["o1*", "o3*", "o4*", "gpt-5*"])
 # Dictation (`input.transcribe`): with a key, recordings go to this model at /v1/audio/transcriptions.
 # Empty: no microphone. With OPENAI_BASE_URL, name one the server serves ("whisper-1"): none by default.
 MERAK_TRANSCRIPTION_MODEL = env(

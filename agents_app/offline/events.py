@@ -27,11 +27,19 @@ from openai.types.responses import (
     ResponseOutputItemDoneEvent,
     ResponseOutputMessage,
     ResponseOutputText,
+    ResponseReasoningItem,
+    ResponseReasoningSummaryPartAddedEvent,
+    ResponseReasoningSummaryPartDoneEvent,
+    ResponseReasoningSummaryTextDeltaEvent,
+    ResponseReasoningSummaryTextDoneEvent,
     ResponseStatus,
     ResponseTextDeltaEvent,
     ResponseTextDoneEvent,
     ResponseUsage,
 )
+from openai.types.responses.response_reasoning_item import Summary
+from openai.types.responses.response_reasoning_summary_part_added_event import Part as AddedPart
+from openai.types.responses.response_reasoning_summary_part_done_event import Part as DonePart
 from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
 
 MODEL_NAME = "merak-offline-planner"
@@ -49,7 +57,9 @@ def stream_events(
     yield ResponseCreatedEvent(type="response.created", response=response, sequence_number=sequence())
     yield ResponseInProgressEvent(type="response.in_progress", response=response, sequence_number=sequence())
     for index, item in enumerate(output):
-        if isinstance(item, ResponseOutputMessage):
+        if isinstance(item, ResponseReasoningItem):
+            yield from _reasoning_events(item, index, sequence)
+        elif isinstance(item, ResponseOutputMessage):
             yield from _message_events(item, index, sequence)
         elif isinstance(item, ResponseFunctionToolCall):
             yield from _function_call_events(item, index, sequence)
@@ -70,6 +80,13 @@ def message(text: str) -> ResponseOutputMessage:
         role="assistant",
         status="completed",
         content=[ResponseOutputText(type="output_text", text=text, annotations=[], logprobs=[])],
+    )
+
+
+def reasoning(summary: str) -> ResponseReasoningItem:
+    """A reasoning item with its summary, as a reasoning model's output starts."""
+    return ResponseReasoningItem(
+        id=new_id("rs"), type="reasoning", summary=[Summary(type="summary_text", text=summary)]
     )
 
 
@@ -159,6 +176,39 @@ def _message_events(item: ResponseOutputMessage, index: int, sequence: _Sequence
     )
 
 
+def _reasoning_events(item: ResponseReasoningItem, index: int, sequence: _Sequence) -> Iterator[TResponseStreamEvent]:
+    text = item.summary[0].text
+    at: dict[str, Any] = {"item_id": item.id, "output_index": index, "summary_index": 0}
+    yield ResponseOutputItemAddedEvent(
+        type="response.output_item.added",
+        item=item.model_copy(update={"summary": []}),
+        output_index=index,
+        sequence_number=sequence(),
+    )
+    yield ResponseReasoningSummaryPartAddedEvent(
+        type="response.reasoning_summary_part.added",
+        part=AddedPart(type="summary_text", text=""),
+        sequence_number=sequence(),
+        **at,
+    )
+    for word in _WORDS.findall(text):
+        yield ResponseReasoningSummaryTextDeltaEvent(
+            type="response.reasoning_summary_text.delta", delta=word, sequence_number=sequence(), **at
+        )
+    yield ResponseReasoningSummaryTextDoneEvent(
+        type="response.reasoning_summary_text.done", text=text, sequence_number=sequence(), **at
+    )
+    yield ResponseReasoningSummaryPartDoneEvent(
+        type="response.reasoning_summary_part.done",
+        part=DonePart(type="summary_text", text=text),
+        sequence_number=sequence(),
+        **at,
+    )
+    yield ResponseOutputItemDoneEvent(
+        type="response.output_item.done", item=item, output_index=index, sequence_number=sequence()
+    )
+
+
 def _function_call_events(
     item: ResponseFunctionToolCall, index: int, sequence: _Sequence
 ) -> Iterator[TResponseStreamEvent]:
@@ -192,21 +242,24 @@ def word_usage(instructions: str | None, model_input: object, output: list[TResp
     """What this planner reports it used: words, not tokens (it has no tokenizer), counted honestly."""
     read = _words(instructions) + _words(json.dumps(model_input, default=str))
     written = sum(_words(_written(item)) for item in output)
+    thought = sum(_words(_written(item)) for item in output if isinstance(item, ResponseReasoningItem))
     return ResponseUsage(
         input_tokens=read,
         input_tokens_details=InputTokensDetails(cached_tokens=0, cache_write_tokens=0),
         output_tokens=written,
-        output_tokens_details=OutputTokensDetails(reasoning_tokens=0),
+        output_tokens_details=OutputTokensDetails(reasoning_tokens=thought),
         total_tokens=read + written,
     )
 
 
 def _written(item: TResponseOutputItem) -> str:
-    """What an output item says: a message's text, or a tool call's name and arguments."""
+    """What an output item says: a message's text, a tool call's name and arguments, a reasoning summary."""
     if isinstance(item, ResponseOutputMessage):
         return " ".join(getattr(part, "text", "") for part in item.content)
     if isinstance(item, ResponseFunctionToolCall):
         return f"{item.name} {item.arguments}"
+    if isinstance(item, ResponseReasoningItem):
+        return " ".join(part.text for part in item.summary)
     return ""
 
 

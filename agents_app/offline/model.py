@@ -21,7 +21,7 @@ from openai.types.responses import ResponseTextDeltaEvent
 from openai.types.responses.response_prompt_param import ResponsePromptParam
 
 from agents_app.offline.conversation import read_conversation
-from agents_app.offline.events import function_call, message, new_id, stream_events, word_usage
+from agents_app.offline.events import function_call, message, new_id, reasoning, stream_events, word_usage
 from agents_app.offline.turns import next_step
 from agents_app.trips.locales import locale_from_instructions
 
@@ -94,9 +94,10 @@ class OfflineTripPlannerModel(Model):
         """This turn's output: a question or reply, or function calls to the available tools."""
         available = {tool.name for tool in tools if isinstance(tool, FunctionTool)}
         step = next_step(read_conversation(model_input), available, self._today(), self._locale, self._forced)
+        thought: list[TResponseOutputItem] = [reasoning(step.thought)] if step.thought else []
         if step.reply is not None:
-            return [message(step.reply)]
-        return [function_call(name, arguments) for name, arguments in step.calls]
+            return [*thought, message(step.reply)]
+        return [*thought, *(function_call(name, arguments) for name, arguments in step.calls)]
 
 
 def _forced_tool(model_settings: ModelSettings, tools: list[Tool]) -> str | None:

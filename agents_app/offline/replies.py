@@ -41,6 +41,27 @@ def ask_for_dates(request: TripRequest) -> str:
     )
 
 
+# The offline planner's form (the `ask_user` tool): its questions and suggested answers.
+DESTINATION_QUESTION = "Where would you like to go?"
+DESTINATION_CHOICES = ["Lisbon", "Kyoto", "Paris", "New York"]
+DATES_CHOICES = ["This weekend", "Next month", "Any time"]
+LENGTH_QUESTION = "For how many days?"
+LENGTH_CHOICES = ["2 days", "3 days", "5 days", "A week"]
+
+
+def trip_questions(request: TripRequest) -> list[dict[str, Any]]:
+    """What the form asks when the destination or the dates are missing (the length, when that is too)."""
+    questions = []
+    if request.city is None:
+        questions.append({"about": "destination", "question": DESTINATION_QUESTION, "choices": DESTINATION_CHOICES})
+    if not request.start_given and not request.dates_flexible:
+        where = f" to {request.city.name}" if request.city is not None else ""
+        questions.append({"about": "dates", "question": f"When would you like to go{where}?", "choices": DATES_CHOICES})
+        if not request.days_given:
+            questions.append({"about": "length", "question": LENGTH_QUESTION, "choices": LENGTH_CHOICES})
+    return questions
+
+
 def ask_what_to_map() -> str:
     """The reply to a map request before any place has come up."""
     return f'{OFFLINE_NOTICE}\n\nWhich place should I show on the map? Name a city, for example "Lisbon".'
@@ -222,3 +243,22 @@ def _place(city_name: str, country_code: str) -> str:
 
 def _days(count: int) -> str:
     return "1 day" if count == 1 else f"{count} days"
+
+
+def thought(decision: str, request: TripRequest, results: Mapping[str, Any], fmt: LocaleFormat = HOUSE_STYLE) -> str:
+    """What the planner thought before it wrote a reply (shown as ChatKit's thoughts, as a reasoning model's
+    summary is). `decision`: "ask_destination", "ask_dates", "ask_what_to_map", "mapped", "facts" or "plan"."""
+    if decision == "mapped":
+        return "The browser has answered the map request, so I will say what it showed."
+    if request.city is None:
+        asked = "which place to show on the map" if decision == "ask_what_to_map" else "where they would like to go"
+        return f"No destination yet, so I will ask {asked}."
+    city = request.city.name
+    if decision == "ask_dates":
+        return f"They want to go to {city} but gave no dates, so I will ask when before planning."
+    when = f"{_days(request.days)} in {city} from {fmt.day(request.start, year=True)}"
+    holidays = len((results.get("public_holidays") or {}).get("holidays") or [])
+    on_the_way = {0: "no public holiday", 1: "one public holiday"}.get(holidays, f"{holidays} public holidays")
+    if decision == "facts":
+        return f"{when}: {on_the_way} on the way. They asked for the facts alone, so no day-by-day plan."
+    return f"{when}: {on_the_way} on the way. I will write the plan day by day, as the itinerary shows it."

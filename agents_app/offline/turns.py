@@ -3,8 +3,9 @@
 One decision per model turn, from the conversation so far (`conversation`); the words are in `replies`:
 
 1. "show it on a map" (or the map mode) -> call the `open_map` client tool; once the browser answered, confirm.
-2. No destination -> ask for one. A destination but no dates -> ask when (unless the user
-   left the dates to the planner).
+2. No destination, or no dates -> ask with the `ask_user` form (the length too, if missing),
+   unless the user left the dates to the planner or skipped that question; in words when the
+   form cannot be shown or its destination was skipped.
 3. Otherwise call the fact tools, then `show_itinerary` (the card), then write the plan from
    what they returned; without `show_itinerary` (the facts mode), write the facts alone.
 """
@@ -12,20 +13,24 @@ One decision per model turn, from the conversation so far (`conversation`); the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from agents_app.offline.conversation import Conversation, ToolExchange
 from agents_app.offline.replies import (
+    DESTINATION_QUESTION,
     ask_for_dates,
     ask_for_destination,
     ask_what_to_map,
     compose_facts,
     compose_plan,
     map_reply,
+    thought,
+    trip_questions,
 )
 from agents_app.tools.maps import OPEN_MAP
+from agents_app.tools.questions import ASK_USER
 from agents_app.trips.locales import locale_format
 from agents_app.trips.requests import TripRequest, parse_trip_request
 
@@ -40,33 +45,66 @@ class Step:
 
     reply: str | None = None
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # With a reply: what it thought before writing it (streamed as a reasoning model's summary is).
+    thought: str | None = None
 
 
 def next_step(
     conversation: Conversation, available: set[str], today: date, locale: str | None = None, forced: str | None = None
 ) -> Step:
-    """This turn's step, given which tools the agent has, the user's locale and the tool a mode forces (`modes`)."""
+    """This turn's step, given which tools the agent has, the user's locale and the tool a mode forces (`modes`);
+    a reply comes with what it thought before writing it.
+
+    Only a reply: a turn that calls tools has them run as soon as it ends, and their steps would race
+    a thought streamed with it into ChatKit's workflow.
+    """
+    step, decision = _decide(conversation, available, today, locale, forced)
+    if decision is None:
+        return step
+    request = _dates_the_tools_used(parse_trip_request(conversation.user_turns, today), conversation)
+    answered = {e.name: e.output for e in conversation.exchanges if e.output is not None}
+    return replace(step, thought=thought(decision, request, answered, locale_format(locale)))
+
+
+def _decide(
+    conversation: Conversation, available: set[str], today: date, locale: str | None, forced: str | None
+) -> tuple[Step, str | None]:
+    """The step, and for a reply the decision behind it (for `replies.thought`); None for tool calls."""
     request = parse_trip_request(conversation.user_turns, today)
     answered = {e.name: e for e in conversation.exchanges if e.output is not None}
     latest = conversation.user_turns[-1][0] if conversation.user_turns else ""
     wants_map = forced == OPEN_MAP or bool(_WANTS_MAP.search(latest.lower()))
     if OPEN_MAP in answered or (OPEN_MAP in available and wants_map):
-        return _map_step(request, answered)
+        step = _map_step(request, answered)
+        return step, None if step.calls else "mapped" if OPEN_MAP in answered else "ask_what_to_map"
+    # The form's answers come as a user message, read with the one that led to it.
+    answers = "\n".join(conversation.user_turns[-1]) if conversation.user_turns else ""
+    if _skipped(answers, "When would you like to go"):  # the form's dates question, skipped: the planner picks
+        request = replace(request, dates_flexible=True)
+    missing = request.city is None or (not request.start_given and not request.dates_flexible)
+    # The form, unless it could not be shown (no browser) or the destination was just skipped on it.
+    if missing and ASK_USER in available and ASK_USER not in answered and not _skipped(answers, DESTINATION_QUESTION):
+        return Step(calls=[(ASK_USER, {"questions": trip_questions(request)})]), None
     if request.city is None:
-        return Step(reply=ask_for_destination(bool(conversation.user_turns)))
+        return Step(reply=ask_for_destination(bool(conversation.user_turns))), "ask_destination"
     if not request.start_given and not request.dates_flexible:
-        return Step(reply=ask_for_dates(request))
+        return Step(reply=ask_for_dates(request)), "ask_dates"
     fact_calls = [(name, args) for name, args in _fact_calls(request) if name in available]
     if fact_calls and not any(name in answered for name, _ in fact_calls):
-        return Step(calls=fact_calls)
+        return Step(calls=fact_calls), None
     request = _dates_the_tools_used(request, conversation)
     results = {name: exchange.output for name, exchange in answered.items() if exchange.output is not None}
     if SHOW_ITINERARY not in available:  # no card to show: the facts (the "Daylight and holidays" mode)
-        return Step(reply=compose_facts(request, results, locale_format(locale)))
+        return Step(reply=compose_facts(request, results, locale_format(locale))), "facts"
     if SHOW_ITINERARY not in answered:
-        return Step(calls=[(SHOW_ITINERARY, _itinerary_arguments(request))])
+        return Step(calls=[(SHOW_ITINERARY, _itinerary_arguments(request))]), None
     card_shown = (results.get(SHOW_ITINERARY) or {}).get("shown_to_user") is True
-    return Step(reply=compose_plan(request, results, locale_format(locale), card_shown=card_shown))
+    return Step(reply=compose_plan(request, results, locale_format(locale), card_shown=card_shown)), "plan"
+
+
+def _skipped(message: str, question: str) -> bool:
+    """Whether `message` is the answer to the planner's form with `question` (or one starting so) skipped."""
+    return re.search(rf"^- {re.escape(question)}[^\n]*: skipped$", message, re.MULTILINE) is not None
 
 
 def _map_step(request: TripRequest, answered: dict[str, ToolExchange]) -> Step:

@@ -76,8 +76,8 @@ async def test_the_plan_arrives_as_one_assistant_message_streamed_in_pieces():
 
 
 async def test_each_reply_gets_its_own_message_id():
-    first = await _thread_events("Kyoto")
-    second = await _thread_events("Kyoto")
+    first = await _thread_events("A weekend in Kyoto from 2027-04-02")
+    second = await _thread_events("A weekend in Kyoto from 2027-04-02")
     first_id = _messages(first, ThreadItemDoneEvent)[0].item.id
     second_id = _messages(second, ThreadItemDoneEvent)[0].item.id
     assert first_id != second_id
@@ -95,13 +95,13 @@ async def test_tools_show_progress_then_a_workflow_of_completed_tasks():
     progress = [e.text for e in events if isinstance(e, ProgressUpdateEvent)]
     assert "Looking up Lisbon…" in progress and "Drawing your itinerary…" in progress
     workflows = [e.item for e in events if isinstance(e, ThreadItemDoneEvent) and isinstance(e.item, WorkflowItem)]
-    assert len(workflows) == 1
+    assert [workflow.workflow.type for workflow in workflows] == ["custom", "reasoning"]  # the tools', the thought
     tasks = workflows[0].workflow.tasks
     assert [task.status_indicator for task in tasks] == ["complete"] * 4
     assert tasks[0].title == "Found Lisbon, Portugal" and "Europe/Lisbon" in tasks[0].content
     # The workflow closes before the card and the reply, so they appear below it.
     kinds = [type(e.item).__name__ for e in events if isinstance(e, ThreadItemDoneEvent)]
-    assert kinds == ["WorkflowItem", "WidgetItem", "AssistantMessageItem"]
+    assert kinds == ["WorkflowItem", "WidgetItem", "WorkflowItem", "AssistantMessageItem"]
 
 
 async def test_the_itinerary_card_streams_row_by_row():

@@ -19,13 +19,14 @@ def test_each_run_gets_its_own_agent_with_the_tools():
         "local_time",
         "show_itinerary",
         "open_map",
+        "ask_user",
     ]
     assert isinstance(first.model, OfflineTripPlannerModel)
 
 
 def test_changing_one_runs_agent_leaves_the_next_alone():
     new_trip_planner().tools.clear()
-    assert len(new_trip_planner().tools) == 6
+    assert len(new_trip_planner().tools) == 7
 
 
 async def test_instructions_tell_the_model_the_date_and_the_users_locale():
@@ -42,4 +43,4 @@ async def test_instructions_tell_the_model_the_date_and_the_users_locale():
 async def test_instructions_say_when_to_show_the_card_and_open_the_map():
     prompt = await new_trip_planner().get_system_prompt(RunContextWrapper(None))
     assert "call show_itinerary" in prompt and "call open_map" in prompt
-    assert "ask for the dates" in prompt
+    assert "ask with ask_user" in prompt and "not in\n  prose" in prompt

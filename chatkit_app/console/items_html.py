@@ -135,7 +135,8 @@ def workflow(data: dict[str, Any], url: AttachmentURL) -> ItemView:
     if summary.get("title"):
         heading: str = escape(summary["title"])
     elif summary.get("duration"):
-        heading = f"Worked for {escape(summary['duration'])} s"
+        verb = "Thought" if flow.get("type") == "reasoning" else "Worked"
+        heading = f"{verb} for {escape(summary['duration'])} s"
     else:
         heading = "Reasoning" if flow.get("type") == "reasoning" else "Workflow"
     steps = flow.get("tasks") or []

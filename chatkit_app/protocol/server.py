@@ -28,10 +28,12 @@ from chatkit.types import (
     NonStreamingReq,
     ProgressUpdateEvent,
     StreamingReq,
+    StructuredInputItem,
     SyncCustomActionResponse,
     ThreadItem,
     ThreadItemDoneEvent,
     ThreadMetadata,
+    ThreadsAddStructuredInputReq,
     ThreadsAddUserMessageReq,
     ThreadsCreateReq,
     ThreadsCustomActionReq,
@@ -158,6 +160,13 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
                 _check_picked(request.params.input.inference_options, get_responder())
                 for attachment_id in request.params.input.attachments:
                     await self.store.load_attachment(attachment_id, context)
+            case ThreadsAddStructuredInputReq():
+                # The SDK finds out only inside the stream, and answers a bare `stream.error`.
+                item = await self.store.load_item(request.params.thread_id, request.params.item_id, context)
+                if not isinstance(item, StructuredInputItem):
+                    raise InvalidRequest(f"Item {item.id} is not a question to answer.")
+                if item.status != "pending":
+                    raise InvalidRequest(f"Item {item.id} was already {item.status}.", code="already_answered")
             case ThreadsRetryAfterItemReq():
                 item = await self.store.load_item(request.params.thread_id, request.params.item_id, context)
                 if not isinstance(item, UserMessageItem):

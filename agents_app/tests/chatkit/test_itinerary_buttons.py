@@ -54,7 +54,7 @@ async def test_add_a_day_replans_with_one_more_day_and_streams_a_new_card_and_re
     assert "New plan: 4 days in Lisbon, Portugal from 2027-03-12." in hidden.data["content"]
     stored = models.Item.objects.filter(thread_id=thread_id).order_by("seq").values_list("type", flat=True)
     kinds = [kind async for kind in stored]
-    assert kinds[4:] == ["hidden_context_item", "workflow", "widget", "assistant_message"]
+    assert kinds[5:] == ["hidden_context_item", "workflow", "widget", "workflow", "assistant_message"]
 
 
 async def test_shorter_and_cheaper_change_the_plan_they_were_pressed_on(create_thread, chatkit):

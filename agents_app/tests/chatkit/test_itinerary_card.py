@@ -41,12 +41,14 @@ async def test_a_plan_shows_progress_then_the_workflow_then_the_card_then_the_re
         "progress: Checking sunrise and sunset in Lisbon…",
         "progress: Checking the local time in Lisbon…",
     }
-    # The card closes the workflow, and the reply comes after the card.
+    # The card closes the workflow; the reply comes after the card, with what the planner thought first.
     assert seen[6:] == [
         "progress: Drawing your itinerary…",
         "done: workflow",
         "added: widget",
         "done: widget",
+        "added: workflow",
+        "done: workflow",
         "added: assistant_message",
         "done: assistant_message",
     ]
@@ -95,7 +97,8 @@ async def test_the_card_is_stored_like_any_item(create_thread, chatkit):
 
     stored = next(item for item in page.json["data"] if item["type"] == "widget")
     assert stored == streamed
-    assert [item["type"] for item in page.json["data"]] == ["user_message", "workflow", "widget", "assistant_message"]
+    kinds = ["user_message", "workflow", "widget", "workflow", "assistant_message"]
+    assert [item["type"] for item in page.json["data"]] == kinds
     assert stored["copy_text"].startswith("3 days: Lisbon, Portugal, Fri 24 Dec – Sun 26 Dec 2027")
     row = await models.Item.objects.aget(item_id=stored["id"])
     assert row.type == "widget" and row.data["widget"] == streamed["widget"]

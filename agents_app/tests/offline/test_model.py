@@ -5,7 +5,7 @@ import re
 
 from agents import Agent, Runner
 from agents.items import ToolCallItem, ToolCallOutputItem
-from openai.types.responses import ResponseFunctionToolCall
+from openai.types.responses import ResponseFunctionToolCall, ResponseReasoningItem
 
 from agents_app.offline import OfflineTripPlannerModel
 from agents_app.planner import new_trip_planner
@@ -67,7 +67,8 @@ async def test_holidays_on_the_trip_are_flagged():
 
 async def test_without_a_destination_it_asks_and_calls_no_tools():
     result, deltas = await _stream(new_trip_planner(), "Can you plan a trip for me?")
-    assert _tool_calls(result) == []
+    # The form first (`ask_user`); with no browser to show it, in words.
+    assert [call.name for call in _tool_calls(result)] == ["ask_user"]
     assert deltas
     assert result.final_output.startswith(NOTICE)
     assert "Where would you like to go" in result.final_output
@@ -105,7 +106,7 @@ async def test_non_streamed_runs_work_too():
 
 async def test_undated_requests_ask_when_rather_than_guess():
     result, _ = await _stream(new_trip_planner(), "Kyoto")
-    assert _tool_calls(result) == []
+    assert [call.name for call in _tool_calls(result)] == ["ask_user"]  # the form: no browser to show it
     assert "When would you like to go to Kyoto, Japan, and for how many days?" in result.final_output
 
     length_only, _ = await _stream(new_trip_planner(), "3 days in Kyoto")
@@ -162,25 +163,30 @@ async def test_dates_times_and_numbers_follow_the_users_locale():
     assert german.final_output.startswith(NOTICE)  # still English
 
 
+async def _model_events(model_input: str, tools: list) -> list:
+    """What the model streams for one turn, called as the Agents SDK calls it."""
+    stream = OfflineTripPlannerModel().stream_response(
+        None, model_input, None, tools, None, [], None, previous_response_id=None, conversation_id=None, prompt=None
+    )
+    return [event async for event in stream]
+
+
 async def test_stream_events_carry_the_ids_and_order_chatkit_needs():
-    model = OfflineTripPlannerModel()
-    events = [
-        event
-        async for event in model.stream_response(
-            None,
-            LISBON_REQUEST,
-            None,
-            list(new_trip_planner().tools),
-            None,
-            [],
-            None,
-            previous_response_id=None,
-            conversation_id=None,
-            prompt=None,
-        )
-    ]
+    events = await _model_events(LISBON_REQUEST, list(new_trip_planner().tools))
     assert events[0].type == "response.created" and events[-1].type == "response.completed"
     assert [e.sequence_number for e in events] == list(range(len(events)))
     calls = [e.item for e in events if e.type == "response.output_item.done"]
     assert all(isinstance(c, ResponseFunctionToolCall) and c.id and c.call_id for c in calls)
     assert events[-1].response.output == calls
+
+
+async def test_a_reply_starts_with_what_it_thought_as_a_reasoning_model_summary():
+    events = await _model_events("Plan me a trip", [])
+
+    thought, answer = [e.item for e in events if e.type == "response.output_item.done"]
+    assert isinstance(thought, ResponseReasoningItem) and thought.id
+    assert thought.summary[0].text == "No destination yet, so I will ask where they would like to go."
+    summary = "".join(e.delta for e in events if e.type == "response.reasoning_summary_text.delta")
+    assert summary == thought.summary[0].text, "streamed a word at a time, as a model's summary is"
+    assert answer.type == "message"
+    assert events[-1].response.usage.output_tokens_details.reasoning_tokens == len(summary.split())

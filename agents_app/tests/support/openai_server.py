@@ -154,7 +154,10 @@ def _responses_problem(items: str | list[dict[str, Any]]) -> str | None:
     calls: set[str] = set()
     for index, item in enumerate([] if isinstance(items, str) else items):
         kind = item.get("type", "message")
-        if kind == "function_call":
+        if kind == "reasoning":  # a reasoning model's item, handed back within the run
+            if not isinstance(item.get("summary"), list):
+                return f"input[{index}].summary: expected a list"
+        elif kind == "function_call":
             calls.add(item["call_id"])
         elif kind == "function_call_output":
             if item.get("call_id") not in calls:

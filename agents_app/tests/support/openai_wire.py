@@ -36,10 +36,13 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class Reply:
-    """What the model answers to one request: text, function calls, or both (text first)."""
+    """What the model answers to one request: text, function calls, or both (text first); with `thought`, a
+    reasoning model's summary of its thinking before them (Chat Completions: `reasoning_content`, as vLLM and
+    DeepSeek stream it; Responses: a reasoning item with its summary)."""
 
     text: str = ""
     tool_calls: tuple[ToolCall, ...] = ()
+    thought: str = ""
 
 
 def say(text: str) -> Reply:
@@ -76,7 +79,7 @@ class Tokens:
 
     @classmethod
     def of(cls, body: dict[str, Any], reply: Reply) -> Tokens:
-        answer = reply.text + "".join(c.name + c.arguments_json for c in reply.tool_calls)
+        answer = reply.thought + reply.text + "".join(c.name + c.arguments_json for c in reply.tool_calls)
         return cls(prompt=len(json.dumps(body)) // 4 + 1, completion=len(answer) // 4 + 1)
 
 
@@ -108,6 +111,7 @@ def chat_completion(model: str, reply: Reply, tokens: Tokens) -> dict[str, Any]:
 def chat_chunks(model: str, reply: Reply, tokens: Tokens, include_usage: bool) -> list[dict[str, Any]]:
     base = {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion.chunk", "created": int(time.time())}
     deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+    deltas += [{"reasoning_content": word} for word in _words(reply.thought)] if reply.thought else []
     deltas += [{"content": word} for word in _words(reply.text)] if reply.text else []
     for index, tool_call in enumerate(reply.tool_calls):
         function = {"name": tool_call.name, "arguments": ""}
@@ -137,6 +141,9 @@ def _text_part(text: str) -> dict[str, Any]:
 
 def _output_items(reply: Reply) -> list[dict[str, Any]]:
     items = []
+    if reply.thought:
+        summary = [{"type": "summary_text", "text": reply.thought}]
+        items.append({"id": f"rs_{uuid.uuid4().hex}", "type": "reasoning", "summary": summary})
     if reply.text:
         items.append({
             "id": f"msg_{uuid.uuid4().hex}", "type": "message", "role": "assistant", "status": "completed",
@@ -176,7 +183,14 @@ def response_events(model: str, reply: Reply, tokens: Tokens) -> list[dict[str, 
     for index, item in enumerate(output):
         at = {"item_id": item["id"], "output_index": index}
         events.append({"type": "response.output_item.added", "output_index": index, "item": _in_progress(item)})
-        if item["type"] == "message":
+        if item["type"] == "reasoning":
+            thought = item["summary"][0]["text"]
+            part = {**at, "summary_index": 0}
+            events.append({"type": "response.reasoning_summary_part.added", **part, "part": _summary("")})
+            events += [{"type": "response.reasoning_summary_text.delta", **part, "delta": w} for w in _words(thought)]
+            events.append({"type": "response.reasoning_summary_text.done", **part, "text": thought})
+            events.append({"type": "response.reasoning_summary_part.done", **part, "part": _summary(thought)})
+        elif item["type"] == "message":
             text = item["content"][0]["text"]
             part = {**at, "content_index": 0}
             events.append({"type": "response.content_part.added", **part, "part": _text_part("")})
@@ -192,7 +206,13 @@ def response_events(model: str, reply: Reply, tokens: Tokens) -> list[dict[str, 
     return [_checked(_EVENT, {**event, "sequence_number": n}) for n, event in enumerate(events)]
 
 
+def _summary(text: str) -> dict[str, Any]:
+    return {"type": "summary_text", "text": text}
+
+
 def _in_progress(item: dict[str, Any]) -> dict[str, Any]:
+    if item["type"] == "reasoning":
+        return {**item, "summary": []}
     if item["type"] == "message":
         return {**item, "status": "in_progress", "content": []}
     return {**item, "status": "in_progress", "arguments": ""}

@@ -27,6 +27,7 @@ def test_the_agent_has_its_tools_with_strict_schemas():
         "local_time",
         "show_itinerary",
         "open_map",
+        "ask_user",
     ]
     for tool in TRIP_PLANNER_TOOLS:
         assert tool.strict_json_schema

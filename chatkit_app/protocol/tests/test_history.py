@@ -100,7 +100,7 @@ async def test_retry_regenerates_the_card_and_the_reply(create_thread, chatkit):
     assert done_ids(retry, "widget") and done_ids(retry, "workflow")
     stored = models.Item.objects.filter(thread_id=thread_id).order_by("seq").values_list("item_id", "type")
     rows = [row async for row in stored]
-    assert [kind for _, kind in rows] == ["user_message", "workflow", "widget", "assistant_message"]
+    assert [kind for _, kind in rows] == ["user_message", "workflow", "widget", "workflow", "assistant_message"]
     old = set(done_ids(first, "widget") + done_ids(first, "assistant_message") + done_ids(first, "workflow"))
     assert old.isdisjoint(item_id for item_id, _ in rows)
     assert not retry.of_type("thread.updated")  # the title came with the first answer
