@@ -8,7 +8,7 @@ from typing import Any
 
 from agents import Agent, RunConfig
 from chatkit.agents import AgentContext
-from chatkit.types import Action, WidgetItem
+from chatkit.types import Action, UserMessageTagContent, WidgetItem
 from django.conf import settings
 from openai import OpenAIError
 
@@ -21,10 +21,12 @@ from agents_app.titles import derived_title, model_title
 from agents_app.tools import CLIENT_TOOL_NAMES
 from agents_app.tools.itinerary import build_itinerary
 from agents_app.trips import gazetteer, locales
+from agents_app.trips.requests import tagged_place
 from agents_app.widgets import itinerary_card, itinerary_text, widget_texts
 from chatkit_app.protocol.responder import (
     ActionNote,
     ActionRefused,
+    EntityOption,
     ModelOption,
     Picked,
     Responder,
@@ -48,6 +50,24 @@ class TripPlanner(Responder):
 
     def tools(self) -> list[ToolOption]:
         return [ToolOption(m.id, m.label, m.icon, m.short_label, m.placeholder) for m in MODES.values()]
+
+    def tags(self) -> bool:
+        return True
+
+    async def search_entities(self, query: str) -> list[EntityOption]:
+        """Cities of the gazetteer whose name starts with `query`, most populous first: "@Lis" -> Lisbon."""
+        return [_place(city) for city in await asyncio.to_thread(gazetteer.cities_starting, query, 8)]
+
+    def tag_text(self, tag: UserMessageTagContent) -> str | None:
+        """A tagged city, named exactly from the gazetteer (not from the browser's words): its GeoNames id and
+        coordinates, so that "@Portland" is the Portland the user picked."""
+        geonameid = str(tag.data.get("geonameid", ""))
+        city = gazetteer.city_by_id(int(geonameid)) if tag.data.get("kind") == "city" and geonameid.isdigit() else None
+        if city is None:
+            return None
+        found = gazetteer.country(city.country_code)
+        place = f"{city.name}, {found.name if found else city.country_code}"
+        return f"@{place} {tagged_place(city.geonameid, city.latitude, city.longitude)}"
 
     def dictation(self) -> bool:
         return transcription_model() is not None
@@ -115,3 +135,20 @@ class TripPlanner(Responder):
     def warm_up(self) -> None:
         gazetteer.warm()  # the city index: about a second to build
         locales.locale_format("en")  # babel's locale data
+
+
+def _place(city: gazetteer.City) -> EntityOption:
+    """A city as a tag: its data names it exactly (the gazetteer's id, the country, where it is)."""
+    found = gazetteer.country(city.country_code)
+    data = {
+        "kind": "city",
+        "geonameid": str(city.geonameid),
+        "city": city.name,
+        "country_code": city.country_code,
+        "country": found.name if found else city.country_code,
+        "latitude": f"{city.latitude:.5f}",
+        "longitude": f"{city.longitude:.5f}",
+        "population": str(city.population),
+        "timezone": city.timezone,
+    }
+    return EntityOption(f"city:{city.geonameid}", f"{city.name}, {data['country']}", group="Cities", data=data)

@@ -1,5 +1,5 @@
-"""URLs of the ChatKit surface: the protocol, the composer's options, client tokens, attachment files,
-running replies, and health."""
+"""URLs of the ChatKit surface: the protocol, the composer's options and "@" tag search, client tokens,
+attachment files, running replies, and health."""
 
 from django.urls import path, re_path
 
@@ -11,6 +11,7 @@ from chatkit_app.runs import views as runs
 urlpatterns = [
     path("chatkit", protocol.chatkit, name="chatkit"),
     path("chatkit/options", protocol.composer_options, name="chatkit-options"),
+    path("chatkit/entities", protocol.entity_search, name="chatkit-entities"),
     path("chatkit/token/start", identity.token_start, name="chatkit-token-start"),
     path("chatkit/token/refresh", identity.token_refresh, name="chatkit-token-refresh"),
     path("chatkit/attachments/<str:token>/upload", attachments.attachment_upload, name="chatkit-attachment-upload"),

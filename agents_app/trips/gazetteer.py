@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Literal
 
@@ -111,6 +112,9 @@ class _Index:
                 cities.sort(key=lambda c: (-c.population, c.geonameid))
         self.primary = primary
         self.alternate = alternate
+        # Official names in order, for prefix search (`cities_starting`); every city by its GeoNames id.
+        self.sorted_names = sorted(primary)
+        self.by_id = {city.geonameid: city for cities in primary.values() for city in cities}
         self.longest_name_words = max(len(key.split()) for key in primary)
         self.countries = _load_countries(cache_)
         self.country_names = _country_name_index(self.countries, cache_)
@@ -178,6 +182,26 @@ def cities_named(name: str, country_code: str | None = None) -> list[City]:
         if found:
             return found
     return []
+
+
+def city_by_id(geonameid: int) -> City | None:
+    """The city with this GeoNames id, if the gazetteer has it."""
+    return _index().by_id.get(geonameid)
+
+
+def cities_starting(prefix: str, limit: int = 8) -> list[City]:
+    """Cities whose official name starts with `prefix` (case and accents aside), most populous first."""
+    index = _index()
+    key = fold(prefix)
+    if not key:
+        return []
+    found: list[City] = []
+    for name in index.sorted_names[bisect_left(index.sorted_names, key) :]:
+        if not name.startswith(key):
+            break
+        found.extend(index.primary[name])
+    found.sort(key=lambda c: (-c.population, c.geonameid))
+    return found[:limit]
 
 
 def city_name_kind(folded: str) -> Literal["primary", "alternate"] | None:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from agents_app.trips.dates import read_when
 from agents_app.trips.destinations import read_destination
-from agents_app.trips.gazetteer import City
+from agents_app.trips.gazetteer import City, city_by_id
 
 DEFAULT_DAYS = 3
 # Two weeks out: far enough that an undated request gets a plausible future trip.
@@ -107,12 +107,21 @@ def parse_trip_request(user_turns: Sequence[Sequence[str]], today: date) -> Trip
     )
 
 
+def tagged_place(geonameid: int, latitude: float, longitude: float) -> str:
+    """How a place the user tagged with "@" is named to the model, exactly (read back by `_mentions`)."""
+    return f"(the place the user tagged: GeoNames {geonameid}, {latitude:.5f}, {longitude:.5f})"
+
+
+_TAGGED = re.compile(r"\(the place the user tagged: GeoNames (\d+),")
+
+
 def _mentions(text: str, today: date) -> _Mentions:
     lowered = text.lower()
     when = read_when(lowered, today)
     budget = False if _NOT_BUDGET.search(lowered) else True if _BUDGET.search(lowered) else None
+    tagged = _TAGGED.search(text)
     return _Mentions(
-        city=read_destination(text),
+        city=city_by_id(int(tagged.group(1))) if tagged else read_destination(text),
         start=when.start,
         days=when.days,
         days_change=when.days_change,

@@ -76,9 +76,12 @@ class MerakItemConverter(ThreadItemConverter):
         return await super().hidden_context_to_input(item)
 
     async def tag_to_message_content(self, tag: UserMessageTagContent) -> ResponseInputContentParam:
-        # An @-mention's data comes from the browser: the model gets a bounded excerpt of it.
-        data = json.dumps(tag.data, ensure_ascii=False, default=str)[:MAX_CLIENT_OUTPUT_CHARS]
-        return ResponseInputTextParam(type="input_text", text=f"@{tag.text}: {data}")
+        text = self.responder.tag_text(tag)
+        if text is None:
+            # An @-mention's data comes from the browser: the model gets a bounded excerpt of it.
+            data = json.dumps(tag.data, ensure_ascii=False, default=str)[:MAX_CLIENT_OUTPUT_CHARS]
+            text = f"@{tag.text}: {data}"
+        return ResponseInputTextParam(type="input_text", text=text)
 
     async def workflow_to_input(self, item: WorkflowItem) -> TResponseInputItem | list[TResponseInputItem] | None:
         return None

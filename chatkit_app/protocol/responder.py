@@ -10,14 +10,14 @@ with a `Responder` subclass and pointing the setting at it.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from agents import Agent, RunConfig
 from chatkit.agents import AgentContext
 from chatkit.icons import IconName
-from chatkit.types import Action, WidgetItem
+from chatkit.types import Action, UserMessageTagContent, WidgetItem
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -74,6 +74,21 @@ class ToolOption:
 
 
 @dataclass(frozen=True, slots=True)
+class EntityOption:
+    """Something a user may tag in the composer with "@" (ChatKit's `Entity`): `data` goes with the tag to the
+    model (`history.MerakItemConverter`) and to the page's entity callbacks (click, preview)."""
+
+    id: str
+    title: str
+    group: str = ""
+    data: dict[str, str] = field(default_factory=dict)
+
+    def as_entity(self) -> dict[str, object]:
+        entity: dict[str, object] = {"id": self.id, "title": self.title, "interactive": True, "data": self.data}
+        return entity | ({"group": self.group} if self.group else {})
+
+
+@dataclass(frozen=True, slots=True)
 class Picked:
     """What the user picked in the composer for the reply being written: a model and a tool, by id; None: none."""
 
@@ -108,6 +123,19 @@ class Responder(ABC):
     def tools(self) -> list[ToolOption]:
         """The composer's tool menu; none: no menu."""
         return []
+
+    def tags(self) -> bool:
+        """Whether the composer offers "@" tags (`search_entities`); off: no tag search."""
+        return False
+
+    async def search_entities(self, query: str) -> list[EntityOption]:
+        """What a user may tag for `query` (already stripped, not empty), best first."""
+        return []
+
+    def tag_text(self, tag: UserMessageTagContent) -> str | None:
+        """What the model reads of an "@" tag in a message (its data is the browser's: check it); None: the
+        tag's text and an excerpt of its data."""
+        return None
 
     def dictation(self) -> bool:
         """Whether the composer offers dictation (`transcribe` can turn speech into text); off: no microphone."""

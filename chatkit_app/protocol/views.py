@@ -19,7 +19,7 @@ from chatkit_app.guards import limits
 from chatkit_app.guards.leases import StreamGuard
 from chatkit_app.identity.auth import RequestContext, authenticate
 from chatkit_app.protocol import health
-from chatkit_app.protocol.errors import ServiceDisabled, ShuttingDown, error_response, json_endpoint
+from chatkit_app.protocol.errors import InvalidRequest, ServiceDisabled, ShuttingDown, error_response, json_endpoint
 from chatkit_app.protocol.responder import get_responder
 from chatkit_app.protocol.server import get_server
 from chatkit_app.runs import registry
@@ -83,8 +83,26 @@ async def composer_options(request: HttpRequest) -> HttpResponse:
         "tools": [tool.as_option() for tool in responder.tools()],
         "dictation": {"enabled": responder.dictation()},
     }
-    response = JsonResponse({"composer": composer})
+    response = JsonResponse({"composer": composer, "entities": {"tags": responder.tags()}})
     response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+MAX_QUERY_CHARS = 100
+
+
+@json_endpoint("GET", "HEAD")
+async def entity_search(request: HttpRequest) -> HttpResponse:
+    """`GET /chatkit/entities?q=lis`: what the composer offers to tag with "@" for the text typed after it."""
+    await authenticate(request)
+    query = request.GET.get("q", "").strip()
+    if not query:
+        raise InvalidRequest("Say what to search for: `q` is empty.", code="empty_query")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidRequest(f"`q` is longer than {MAX_QUERY_CHARS} characters.", code="query_too_long")
+    found = await get_responder().search_entities(query)
+    response = JsonResponse({"entities": [entity.as_entity() for entity in found]})
+    response["Cache-Control"] = "private, max-age=300"
     return response
 
 

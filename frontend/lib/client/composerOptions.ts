@@ -1,14 +1,14 @@
 /**
  * What the composer offers, as Django's responder says (`GET /api/chatkit/options`):
- * the models a user may pick, the tool menu, and whether it has a microphone
- * (dictation). A courtesy: when they cannot be fetched, the composer shows none
+ * the models a user may pick, the tool menu, whether it has a microphone
+ * (dictation), and whether places may be tagged with "@". A courtesy: when they cannot be fetched, the composer shows none
  * of them and the chat works as ever.
  */
 import type { ModelOption, ToolOption } from "@openai/chatkit";
 
-export type ComposerChoices = { models: ModelOption[]; tools: ToolOption[]; dictation: boolean };
+export type ComposerChoices = { models: ModelOption[]; tools: ToolOption[]; dictation: boolean; tags: boolean };
 
-export const NO_CHOICES: ComposerChoices = { models: [], tools: [], dictation: false };
+export const NO_CHOICES: ComposerChoices = { models: [], tools: [], dictation: false, tags: false };
 
 const isModel = (value: unknown): value is ModelOption =>
   typeof value === "object" && value !== null && typeof (value as ModelOption).id === "string";
@@ -21,10 +21,12 @@ export async function fetchComposerChoices(apiUrl: string, authenticated: typeof
     const response = await authenticated(`${apiUrl}/options`, { method: "GET" });
     if (!response.ok) return NO_CHOICES;
     type Offered = { models?: unknown; tools?: unknown; dictation?: { enabled?: unknown } };
-    const composer = ((await response.json()) as { composer?: Offered }).composer;
+    const offered = (await response.json()) as { composer?: Offered; entities?: { tags?: unknown } };
+    const composer = offered.composer;
     const models = Array.isArray(composer?.models) ? composer.models.filter(isModel) : [];
     const tools = Array.isArray(composer?.tools) ? composer.tools.filter(isTool) : [];
-    return { models, tools, dictation: composer?.dictation?.enabled === true };
+    const tags = offered.entities?.tags === true;
+    return { models, tools, dictation: composer?.dictation?.enabled === true, tags };
   } catch {
     return NO_CHOICES;
   }

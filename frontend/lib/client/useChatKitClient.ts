@@ -6,7 +6,7 @@
  * thread (brought up to date while its reply runs), the client tools, the
  * theme, the start screen; plus where the connection stands, for the page.
  */
-import type { ChatKitOptions } from "@openai/chatkit";
+import type { ChatKitOptions, Entity } from "@openai/chatkit";
 import { type UseChatKitReturn, useChatKit } from "@openai/chatkit-react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
@@ -15,6 +15,7 @@ import { chatKitTheme } from "@/lib/designTokens";
 import { chatKitFetch } from "./chatkitFetch";
 import { handleClientTool } from "./clientTools";
 import { type ComposerChoices, fetchComposerChoices, NO_CHOICES } from "./composerOptions";
+import { openPlace, placePreview, searchPlaces } from "./places";
 import { rememberThread, storedThread } from "./threadStorage";
 import { TokenSource } from "./tokenSource";
 import { useColorScheme } from "./useColorScheme";
@@ -152,6 +153,15 @@ export function useChatKitClient({ domainKey, maxAttachmentBytes }: ChatKitClien
     history: { enabled: true, showDelete: true, showRename: true },
     threadItemActions: { feedback: true, retry: true },
     onClientTool: handleClientTool,
+    // "@" tags places from Django's gazetteer; a click opens the map, a hover shows the place's facts.
+    ...(choices.tags && {
+      entities: {
+        onTagSearch: (query: string) => searchPlaces(API_URL, fetchWithToken, query),
+        showComposerMenu: true,
+        onClick: openPlace,
+        onRequestPreview: async (entity: Entity) => placePreview(entity),
+      },
+    }),
     onThreadChange,
     onResponseEnd: () => setRepliesEnded((n) => n + 1),
     // A thread picked from the history may start loading before ChatKit says it changed: either tells a switch.

@@ -84,6 +84,20 @@ test("the page gets a token, configures ChatKit with the proxy, and the streamed
   // The composer offers what Django's responder offers: the offline planner, and the planner's modes.
   assert.deepEqual(options.composer.models, [{ id: "merak-offline-planner", label: "Offline planner", default: true }]);
   assert.equal(options.composer.dictation, undefined, "no transcription model offline: no microphone");
+  // "@" tags places: the search goes to Django's gazetteer through the proxy; a hover shows the place's facts.
+  assert.deepEqual(options.entities, {
+    onTagSearch: "[function]",
+    showComposerMenu: true,
+    onClick: "[function]",
+    onRequestPreview: "[function]",
+  });
+  const tagged = await page.evaluate(async () => {
+    const entities = (window as any).__chatkit.options.entities;
+    const [first] = await entities.onTagSearch("lisb");
+    return { first, preview: await entities.onRequestPreview(first) };
+  });
+  assert.equal(tagged.first.title, "Lisbon, Portugal");
+  assert.match(tagged.preview.preview.children[1].value, /^Portugal · population [\d,]+ · time zone Europe\/Lisbon$/);
   assert.deepEqual(
     options.composer.tools.map((tool: { id: string; icon: string }) => [tool.id, tool.icon]),
     [

@@ -111,7 +111,8 @@ test("the composer's options come from Django, and a pick Django does not offer 
   });
   assert.equal(offered.status, 200);
   type Composer = { models: { id: string }[]; tools: { id: string }[]; dictation: { enabled: boolean } };
-  const { composer } = (await offered.json()) as { composer: Composer };
+  const { composer, entities } = (await offered.json()) as { composer: Composer; entities: { tags: boolean } };
+  assert.deepEqual(entities, { tags: true });
   assert.deepEqual(
     composer.models.map((model) => model.id),
     ["merak-offline-planner"],
@@ -136,6 +137,25 @@ test("the composer's options come from Django, and a pick Django does not offer 
   const refused = await client.json(picking({ model: "gpt-9" }));
   assert.equal(refused.status, 400);
   assert.equal(refused.body.error.code, "unknown_model");
+});
+
+test("places to tag with @ are searched in Django through the proxy, with the session", async () => {
+  const search = (query: string, token: string | null = client.token) =>
+    client.send(`/api/chatkit/entities?q=${encodeURIComponent(query)}`, {
+      method: "GET",
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+
+  const found = await search("lis");
+  assert.equal(found.status, 200);
+  const { entities } = (await found.json()) as { entities: { title: string; data: Record<string, string> }[] };
+  assert.equal(entities[0]?.title, "Lisbon, Portugal");
+  assert.equal(entities[0]?.data.timezone, "Europe/Lisbon");
+
+  const blank = await search("  ");
+  assert.equal(blank.status, 400);
+  assert.equal(((await blank.json()) as { error: { code: string } }).error.code, "empty_query");
+  assert.equal((await search("lis", null)).status, 401);
 });
 
 /** Asks the runs route until the thread's reply has ended; when it did (ms). */

@@ -15,11 +15,12 @@ const offered = {
     tools: [{ id: "map", label: "Show on a map", icon: "map-pin" }],
     dictation: { enabled: true },
   },
+  entities: { tags: true },
 };
 
 test("what Django offers is what the composer gets, the microphone included", async () => {
   const choices = await fetchComposerChoices("/api/chatkit", answering(200, offered));
-  assert.deepEqual(choices, { ...offered.composer, dictation: true });
+  assert.deepEqual(choices, { ...offered.composer, dictation: true, tags: true });
 });
 
 test("dictation is off unless Django says it is on", async () => {
