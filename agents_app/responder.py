@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
 from agents import Agent, RunConfig
 from chatkit.agents import AgentContext
-from chatkit.types import Action, UserMessageTagContent, WidgetItem
+from chatkit.types import Action, Annotation, EntitySource, UserMessageTagContent, WidgetItem
 from django.conf import settings
 from openai import OpenAIError
 
@@ -20,6 +21,9 @@ from agents_app.providers import describe, offered_models, sees_images, title_mo
 from agents_app.titles import derived_title, model_title
 from agents_app.tools import CLIENT_TOOL_NAMES
 from agents_app.tools.itinerary import build_itinerary
+from agents_app.tools.places import FIND_CITY, lookup_city
+from agents_app.tools.results import ToolInputError
+from agents_app.tools.sources import DATA_SOURCES
 from agents_app.trips import gazetteer, locales
 from agents_app.trips.requests import tagged_place
 from agents_app.widgets import itinerary_card, itinerary_text, widget_texts
@@ -31,6 +35,7 @@ from chatkit_app.protocol.responder import (
     Picked,
     Responder,
     ToolOption,
+    ToolUse,
     TranscriptionFailed,
 )
 
@@ -57,6 +62,21 @@ class TripPlanner(Responder):
     async def search_entities(self, query: str) -> list[EntityOption]:
         """Cities of the gazetteer whose name starts with `query`, most populous first: "@Lis" -> Lisbon."""
         return [_place(city) for city in await asyncio.to_thread(gazetteer.cities_starting, query, 8)]
+
+    def sources(self, reply: str, used: list[ToolUse]) -> list[Annotation]:
+        """The cities the run looked up, as entities placed after their name in the reply (a click opens the map,
+        a hover shows their facts), then the data each tool read (GeoNames, the holidays package, Astral, IANA)."""
+        cited: list[Annotation] = []
+        places = [place for use in used if use.name == FIND_CITY and (place := _city_found(use)) is not None]
+        for place in {place.id: place for place in places}.values():
+            at = reply.find(place.data["city"])
+            source = EntitySource(
+                id=place.id, title=place.title, icon="map-pin", group="Places", interactive=True, data=place.data
+            )
+            cited.append(Annotation(source=source, index=at + len(place.data["city"]) if at >= 0 else None))
+        names = {use.name for use in used}
+        cited += [Annotation(source=source) for tool, source in DATA_SOURCES.items() if tool in names]
+        return cited
 
     def tag_text(self, tag: UserMessageTagContent) -> str | None:
         """A tagged city, named exactly from the gazetteer (not from the browser's words): its GeoNames id and
@@ -152,3 +172,12 @@ def _place(city: gazetteer.City) -> EntityOption:
         "timezone": city.timezone,
     }
     return EntityOption(f"city:{city.geonameid}", f"{city.name}, {data['country']}", group="Cities", data=data)
+
+
+def _city_found(use: ToolUse) -> EntityOption | None:
+    """The city a `find_city` call found, looked up again here from its arguments (never from the model's words)."""
+    try:
+        arguments = json.loads(use.arguments or "{}")
+        return _place(lookup_city(str(arguments.get("name") or ""), arguments.get("country")))
+    except (ValueError, AttributeError, ToolInputError):
+        return None

@@ -16,6 +16,9 @@ from agents_app.trips.locales import locale_format
 _MAX_OTHER_MATCHES = 3
 
 
+FIND_CITY = "find_city"
+
+
 def lookup_city(name: str, country_name: str | None = None) -> City:
     """The most populous city called `name` (in `country_name` if given); raises ToolInputError if none."""
     name = (name or "").strip()
@@ -69,7 +72,7 @@ def find_city(name: str, country: str | None = None) -> ToolResult:
     }
 
 
-@function_tool(name_override="find_city")
+@function_tool(name_override=FIND_CITY)
 async def find_city_tool(ctx: PlannerRunContext, name: str, country: str | None = None) -> str:
     """Look up a city: its country, latitude/longitude, population, IANA time zone and currency.
 

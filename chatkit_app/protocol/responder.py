@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from agents import Agent, RunConfig
 from chatkit.agents import AgentContext
 from chatkit.icons import IconName
-from chatkit.types import Action, UserMessageTagContent, WidgetItem
+from chatkit.types import Action, Annotation, UserMessageTagContent, WidgetItem
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -89,6 +89,14 @@ class EntityOption:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolUse:
+    """A function tool the agent called in a run, with its arguments (JSON text, as the model wrote them)."""
+
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
 class Picked:
     """What the user picked in the composer for the reply being written: a model and a tool, by id; None: none."""
 
@@ -130,6 +138,11 @@ class Responder(ABC):
 
     async def search_entities(self, query: str) -> list[EntityOption]:
         """What a user may tag for `query` (already stripped, not empty), best first."""
+        return []
+
+    def sources(self, reply: str, used: list[ToolUse]) -> list[Annotation]:
+        """What a reply cites, given the tools its run called: the data they read, the things they found.
+        Attached to the reply's text when it is done (ChatKit shows them as its sources)."""
         return []
 
     def tag_text(self, tag: UserMessageTagContent) -> str | None:

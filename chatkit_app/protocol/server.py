@@ -11,12 +11,13 @@ from datetime import datetime
 from functools import cache
 from typing import Any, overload
 
-from agents import Runner
+from agents import Runner, RunResultStreaming, ToolCallItem
 from chatkit.agents import AgentContext, stream_agent_response
 from chatkit.errors import CustomStreamError
 from chatkit.server import NonStreamingResult, StreamingResult
 from chatkit.types import (
     Action,
+    AssistantMessageItem,
     AudioInput,
     ChatKitReq,
     ClientToolCallItem,
@@ -46,13 +47,21 @@ from chatkit.types import (
     WidgetItem,
     is_streaming_req,
 )
+from openai.types.responses import ResponseFunctionToolCall
 
 from chatkit_app.attachments.store import DjangoAttachmentStore
 from chatkit_app.identity.auth import RequestContext
 from chatkit_app.protocol.errors import ApiError, InvalidRequest, NotSupported
 from chatkit_app.protocol.history import MerakItemConverter
 from chatkit_app.protocol.recordings import checked_recording
-from chatkit_app.protocol.responder import ActionRefused, Picked, Responder, TranscriptionFailed, get_responder
+from chatkit_app.protocol.responder import (
+    ActionRefused,
+    Picked,
+    Responder,
+    ToolUse,
+    TranscriptionFailed,
+    get_responder,
+)
 from chatkit_app.runs.inflight import InFlight
 from chatkit_app.store import DjangoStore, get_store
 from merak_project.runtime.chatkit_sdk import LeanChatKitServer
@@ -229,6 +238,8 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
         self.store.remember_newest_items(thread.id, newest_first, complete=complete, context=context)
         try:
             async for event in stream_agent_response(agent_context, result):
+                if isinstance(event, ThreadItemDoneEvent) and isinstance(event.item, AssistantMessageItem):
+                    _cite(event.item, responder, result)  # before it is stored and sent
                 yield event
         finally:
             if not result.is_complete:  # abandoned: the client left, or the stream failed
@@ -286,6 +297,24 @@ class MerakChatKitServer(LeanChatKitServer[RequestContext]):
             raise AssertionError("a sync action redraws the widget that sent it")
         await self.store.save_item(thread.id, updated, context)
         return SyncCustomActionResponse(updated_item=updated)
+
+
+def _cite(reply: AssistantMessageItem, responder: Responder, result: RunResultStreaming) -> None:
+    """Attach to the reply's text what the responder says it cites, from the tools its run has called."""
+    if not reply.content:
+        return
+    used = [
+        ToolUse(item.raw_item.name, item.raw_item.arguments)
+        for item in result.new_items
+        if isinstance(item, ToolCallItem) and isinstance(item.raw_item, ResponseFunctionToolCall)
+    ]
+    text = reply.content[-1]
+    try:
+        cited = responder.sources(text.text, used)
+    except Exception:  # a reply without its sources beats a reply lost
+        logger.exception("The responder's sources failed; the reply goes without them.")
+        return
+    text.annotations = [*text.annotations, *cited]
 
 
 def _picked(message: UserMessageItem | None) -> Picked:
