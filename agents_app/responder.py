@@ -85,9 +85,7 @@ class TripPlanner(Responder):
         city = gazetteer.city_by_id(int(geonameid)) if tag.data.get("kind") == "city" and geonameid.isdigit() else None
         if city is None:
             return None
-        found = gazetteer.country(city.country_code)
-        place = f"{city.name}, {found.name if found else city.country_code}"
-        return f"@{place} {tagged_place(city.geonameid, city.latitude, city.longitude)}"
+        return f"@{_place(city).title} {tagged_place(city.geonameid, city.latitude, city.longitude)}"
 
     def dictation(self) -> bool:
         return transcription_model() is not None
