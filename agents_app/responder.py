@@ -24,7 +24,7 @@ from agents_app.tools.itinerary import build_itinerary
 from agents_app.tools.places import FIND_CITY, lookup_city
 from agents_app.tools.results import ToolInputError
 from agents_app.tools.sources import DATA_SOURCES
-from agents_app.trips import gazetteer, locales
+from agents_app.trips import gazetteer, languages, locales
 from agents_app.trips.requests import tagged_place
 from agents_app.widgets import itinerary_card, itinerary_text, widget_texts
 from chatkit_app.protocol.responder import (
@@ -153,6 +153,8 @@ class TripPlanner(Responder):
     def warm_up(self) -> None:
         gazetteer.warm()  # the city index: about a second to build
         locales.locale_format("en")  # babel's locale data
+        if title_model() is None:  # the offline planner, or titles derived from the first message
+            languages.warm_up()  # the language model and dateparser's data: about a second, 50 MB
 
 
 def _place(city: gazetteer.City) -> EntityOption:

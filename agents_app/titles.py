@@ -13,8 +13,13 @@ import re
 from datetime import UTC, date, datetime
 
 from agents import Agent, Model, ModelSettings, RunConfig, Runner
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from agents_app.trips.requests import parse_trip_request
+from agents_app.trips.languages import in_english
+from agents_app.trips.locales import city_name
+from agents_app.trips.requests import parse_trip_request, request_language
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +40,20 @@ _WORDS = re.compile(r"[^\W_][\w'’-]*")
 
 
 def derived_title(first_message: str, today: date | None = None) -> str:
-    """A title from the first message, read as the offline planner reads a trip request (`trips.requests`)."""
+    """A title from the first message, read as the offline planner reads a trip request (`trips.requests`),
+    in the message's language."""
     request = parse_trip_request([[first_message]], today or datetime.now(UTC).date())
     if request.city is not None:
-        city = request.city.name
-        weekend = _WEEKEND.search(first_message)
-        if weekend:
-            return f"{'Long weekend' if weekend.group(1) else 'Weekend'} in {city}"
-        if request.days_given:
-            return f"{'1 day' if request.days == 1 else f'{request.days} days'} in {city}"
-        return f"Trip to {city}"
+        with translation.override(request_language([[first_message]], None)):
+            city = city_name(request.city.name, translation.get_language(), request.city.timezone)
+            weekend = _WEEKEND.search(in_english(first_message, translation.get_language()))
+            if weekend:
+                title = _("Long weekend in %(city)s") if weekend.group(1) else _("Weekend in %(city)s")
+                return title % {"city": city}
+            if request.days_given:
+                days = ngettext("%(count)s day", "%(count)s days", request.days) % {"count": request.days}
+                return _("%(days)s in %(city)s") % {"days": days, "city": city}
+            return _("Trip to %(city)s") % {"city": city}
     words = _WORDS.findall(first_message)[:6]
     if not words:
         return FALLBACK_TITLE

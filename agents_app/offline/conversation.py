@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,13 +82,23 @@ def _as_mapping(item: Any) -> Mapping[str, Any]:
 _TEXT_PARTS = ("input_text", "output_text", "text")
 
 
+# How ChatKit's agents helper hands the model the answers to a structured-input form: an English
+# sentence around "- question: answer" lines. The lines are the user's words (and tell their language).
+_FORM_ANSWERS = re.compile(r"<StructuredInput>\n(.*)\n</StructuredInput>", re.DOTALL)
+
+
 def _message_parts(content: Any) -> list[str]:
     """A user message's text parts, each apart: what the user typed first, then what came with it
     (an attached file's text or a note about it), which counts for less."""
     if isinstance(content, str):
-        return [content]
+        return [_users_words(content)]
     parts = [_as_mapping(part) for part in content or ()]
-    return [_message_text([part]) for part in parts if part.get("type") in _TEXT_PARTS] or [""]
+    return [_users_words(_message_text([part])) for part in parts if part.get("type") in _TEXT_PARTS] or [""]
+
+
+def _users_words(text: str) -> str:
+    answers = _FORM_ANSWERS.search(text)
+    return answers.group(1) if answers else text
 
 
 def _message_text(content: Any) -> str:

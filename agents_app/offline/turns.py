@@ -1,6 +1,7 @@
 """What the offline planner does next: ask what is missing, call tools, show the card, open the map, or write the plan.
 
-One decision per model turn, from the conversation so far (`conversation`); the words are in `replies`:
+One decision per model turn, from the conversation so far (`conversation`); the words are in `replies`,
+in the language of the request (`requests.request_language`):
 
 1. "show it on a map" (or the map mode) -> call the `open_map` client tool; once the browser answered, confirm.
 2. No destination, or no dates -> ask with the `ask_user` form (the length too, if missing),
@@ -13,9 +14,12 @@ One decision per model turn, from the conversation so far (`conversation`); the 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
+
+from django.utils import translation
 
 from agents_app.offline.conversation import Conversation, ToolExchange
 from agents_app.offline.replies import (
@@ -25,14 +29,16 @@ from agents_app.offline.replies import (
     ask_what_to_map,
     compose_facts,
     compose_plan,
+    dates_question,
     map_reply,
     thought,
     trip_questions,
 )
 from agents_app.tools.maps import OPEN_MAP
 from agents_app.tools.questions import ASK_USER
+from agents_app.trips.languages import LANGUAGES, in_english, language_of
 from agents_app.trips.locales import locale_format
-from agents_app.trips.requests import TripRequest, parse_trip_request
+from agents_app.trips.requests import TripRequest, parse_trip_request, request_language
 
 SHOW_ITINERARY = "show_itinerary"
 # "show it on a map", "open a map", "where is that on the map?" ("roadmap" is not a map).
@@ -58,32 +64,40 @@ def next_step(
     Only a reply: a turn that calls tools has them run as soon as it ends, and their steps would race
     a thought streamed with it into ChatKit's workflow.
     """
-    step, decision = _decide(conversation, available, today, locale, forced)
-    if decision is None:
-        return step
-    request = _dates_the_tools_used(parse_trip_request(conversation.user_turns, today), conversation)
-    answered = {e.name: e.output for e in conversation.exchanges if e.output is not None}
-    return replace(step, thought=thought(decision, request, answered, locale_format(locale)))
+    language = request_language(conversation.user_turns, locale)
+    with translation.override(language):
+        step, decision = _decide(conversation, available, today, locale, forced, language)
+        if decision is None:
+            return step
+        request = _dates_the_tools_used(parse_trip_request(conversation.user_turns, today, language), conversation)
+        answered = {e.name: e.output for e in conversation.exchanges if e.output is not None}
+        return replace(step, thought=thought(decision, request, answered, locale_format(locale, language)))
 
 
 def _decide(
-    conversation: Conversation, available: set[str], today: date, locale: str | None, forced: str | None
+    conversation: Conversation,
+    available: set[str],
+    today: date,
+    locale: str | None,
+    forced: str | None,
+    language: str,
 ) -> tuple[Step, str | None]:
     """The step, and for a reply the decision behind it (for `replies.thought`); None for tool calls."""
-    request = parse_trip_request(conversation.user_turns, today)
+    request = parse_trip_request(conversation.user_turns, today, language)
     answered = {e.name: e for e in conversation.exchanges if e.output is not None}
     latest = conversation.user_turns[-1][0] if conversation.user_turns else ""
-    wants_map = forced == OPEN_MAP or bool(_WANTS_MAP.search(latest.lower()))
+    in_words = in_english(latest, language_of(latest, language) or language)
+    wants_map = forced == OPEN_MAP or bool(_WANTS_MAP.search(in_words))
     if OPEN_MAP in answered or (OPEN_MAP in available and wants_map):
         step = _map_step(request, answered)
         return step, None if step.calls else "mapped" if OPEN_MAP in answered else "ask_what_to_map"
     # The form's answers come as a user message, read with the one that led to it.
     answers = "\n".join(conversation.user_turns[-1]) if conversation.user_turns else ""
-    if _skipped(answers, "When would you like to go"):  # the form's dates question, skipped: the planner picks
+    if _skipped_dates(answers, request):  # the form's dates question, skipped: the planner picks
         request = replace(request, dates_flexible=True)
     missing = request.city is None or (not request.start_given and not request.dates_flexible)
     # The form, unless it could not be shown (no browser) or the destination was just skipped on it.
-    if missing and ASK_USER in available and ASK_USER not in answered and not _skipped(answers, DESTINATION_QUESTION):
+    if missing and ASK_USER in available and ASK_USER not in answered and not _skipped_destination(answers):
         return Step(calls=[(ASK_USER, {"questions": trip_questions(request)})]), None
     if request.city is None:
         return Step(reply=ask_for_destination(bool(conversation.user_turns))), "ask_destination"
@@ -95,16 +109,41 @@ def _decide(
     request = _dates_the_tools_used(request, conversation)
     results = {name: exchange.output for name, exchange in answered.items() if exchange.output is not None}
     if SHOW_ITINERARY not in available:  # no card to show: the facts (the "Daylight and holidays" mode)
-        return Step(reply=compose_facts(request, results, locale_format(locale))), "facts"
+        return Step(reply=compose_facts(request, results, locale_format(locale, language))), "facts"
     if SHOW_ITINERARY not in answered:
         return Step(calls=[(SHOW_ITINERARY, _itinerary_arguments(request))]), None
     card_shown = (results.get(SHOW_ITINERARY) or {}).get("shown_to_user") is True
-    return Step(reply=compose_plan(request, results, locale_format(locale), card_shown=card_shown)), "plan"
+    fmt = locale_format(locale, language)
+    return Step(reply=compose_plan(request, results, fmt, card_shown=card_shown)), "plan"
+
+
+def _skipped_destination(message: str) -> bool:
+    """Whether `message` answers the planner's form with its destination question skipped."""
+    questions = _in_each_language(lambda: translation.gettext(DESTINATION_QUESTION))
+    return any(_skipped(message, question) for question in questions)
+
+
+def _skipped_dates(message: str, request: TripRequest) -> bool:
+    """Whether `message` answers the planner's form with its dates question skipped. The form named the
+    city or not (it may have asked for the destination too)."""
+    questions = _in_each_language(lambda: dates_question(None)) | _in_each_language(
+        lambda: dates_question(request.city)
+    )
+    return any(_skipped(message, question) for question in questions)
+
+
+def _in_each_language(write: Callable[[], str]) -> set[str]:
+    """What `write` writes in each of the planner's languages: the form was asked in one of them."""
+    texts = set()
+    for language in LANGUAGES:
+        with translation.override(language):
+            texts.add(write())
+    return texts
 
 
 def _skipped(message: str, question: str) -> bool:
-    """Whether `message` is the answer to the planner's form with `question` (or one starting so) skipped."""
-    return re.search(rf"^- {re.escape(question)}[^\n]*: skipped$", message, re.MULTILINE) is not None
+    """Whether `message` is the answer to the planner's form with `question` skipped."""
+    return re.search(rf"^- {re.escape(question)}: skipped$", message, re.MULTILINE) is not None
 
 
 def _map_step(request: TripRequest, answered: dict[str, ToolExchange]) -> Step:

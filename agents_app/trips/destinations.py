@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from babel import Locale
+
 from agents_app.trips.gazetteer import (
     City,
     cities_named,
@@ -16,10 +18,25 @@ from agents_app.trips.gazetteer import (
     longest_city_name_words,
     resolve_country,
 )
+from agents_app.trips.languages import LANGUAGES
 
-# Words that precede a destination ("3 days in", "trip to", "what about"), and the one before an origin.
-_DESTINATION_CUES = {"in", "to", "visit", "visiting", "around", "explore", "exploring", "about"}
-_ORIGIN_CUE = "from"
+# Words that precede a destination ("3 days in", "trip to", "what about"; "à", "nach", "em"...),
+# and those before an origin.
+_DESTINATION_CUES = {"in", "to", "visit", "visiting", "around", "explore", "exploring", "about"} | {
+    "a",  # à (folded), a (es, it, pt)
+    "au",
+    "en",
+    "em",
+    "nach",
+    "para",
+    "pour",
+    "per",
+    "visiter",
+    "besuchen",
+    "visitar",
+    "visitare",
+}
+_ORIGIN_CUES = {"from", "depuis", "von", "desde", "da"}
 # Some city's name that is also an everyday word: it counts only capitalised and after a cue
 # ("a weekend in Nice", "ferry to Split"), and loses to any other city named in the same message.
 _EVERYDAY_WORDS = {
@@ -104,26 +121,12 @@ _EVERYDAY_WORDS = {
     "yoga",
 }
 # Month and day names that are also towns (March, Cambridgeshire): in a trip request they are dates.
+# In each language the planner reads, as CLDR names them ("mai", "Juni", "sábado"), folded.
 _DATE_WORDS = {
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
+    fold(str(name))
+    for language in LANGUAGES
+    for names in (Locale(language).months["format"]["wide"], Locale(language).days["format"]["wide"])
+    for name in names.values()
 }
 
 _WORD = re.compile(r"[^\W_]+")
@@ -179,7 +182,7 @@ def _candidate_score(phrase: str, n: int, first: tuple[str, str, bool], before: 
     if kind == "alternate" and len(phrase) < 4 and not cued:
         return None
     score = n + (4 if cued else 0) + (2 if capitalized else 0)
-    score -= (3 if before == _ORIGIN_CUE else 0) + (3 if everyday else 0) + (1 if kind == "alternate" else 0)
+    score -= (3 if before in _ORIGIN_CUES else 0) + (3 if everyday else 0) + (1 if kind == "alternate" else 0)
     return score
 
 

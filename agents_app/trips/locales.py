@@ -1,8 +1,11 @@
-"""The user's locale: how the agent's instructions carry it, and how English text writes dates, times, numbers for it.
+"""The user's locale: how the agent's instructions carry it, and how the planner writes dates, times, numbers for it.
 
-The offline planner always writes English; a German user still reads "12.5" as twelve and a
-half and an American "7:05 AM". So dates and times use CLDR's English for the user's region
-("en_DE", "en_US") where it exists, and numbers follow that region too.
+In English (tools' results, and the offline planner's replies to English requests) a German
+user still reads "12.5" as twelve and a half and an American "7:05 AM". So dates and times use
+CLDR's English for the user's region ("en_DE", "en_US") where it exists, and numbers follow that
+region too. A reply in another language writes its dates as that language does in the user's
+region where CLDR has it ("fr_CA"), else where it is mostly spoken ("fr_FR"); its city and
+country names come from CLDR too ("Lisbonne, Portugal").
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Literal, TypeAlias
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date, format_time, match_skeleton
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_currency_name
 
 # The planner's own texts are British English ("neighbourhood", "cafés"); so is its default style,
 # used when the locale is unknown or just "en".
@@ -82,6 +85,15 @@ class LocaleFormat:
     def with_clock(self, hours: Clock) -> LocaleFormat:
         return replace(self, hours=hours)
 
+    def weekday(self, english: str) -> str:
+        """A weekday a tool named in English ("Monday"), as the locale names it ("lundi")."""
+        index = _ENGLISH_WEEKDAYS.get(english)
+        return english if index is None else str(self.dates.days["format"]["wide"][index])
+
+    def currency_name(self, code: str) -> str:
+        """A currency as the locale names it ("euro" in French); the code when CLDR does not know it."""
+        return str(get_currency_name(code, locale=self.numbers)) if code else code
+
     def number(self, value: int | float) -> str:
         """517,802 (en-GB), 517.802 (de-DE), 517 802 (pt-PT)."""
         # Latin digits whatever the locale: the text around them is English.
@@ -89,11 +101,15 @@ class LocaleFormat:
 
 
 HOUSE_STYLE = LocaleFormat(dates=_HOUSE_STYLE, numbers=_HOUSE_STYLE)
+_ENGLISH_WEEKDAYS = {str(name): index for index, name in _HOUSE_STYLE.days["format"]["wide"].items()}
 
 
 @lru_cache(maxsize=256)
-def locale_format(locale: str | None) -> LocaleFormat:
-    """How to write for `locale` ("pt-PT", "en_US", "de"); the house style when it is unknown or bare "en"."""
+def locale_format(locale: str | None, language: str = "en") -> LocaleFormat:
+    """How to write in `language` for `locale` ("pt-PT", "en_US", "de"); English in the house style when
+    the locale is unknown or bare "en"."""
+    if language != "en":
+        return _in_language(language, locale)
     if not locale:
         return HOUSE_STYLE
     try:
@@ -142,3 +158,53 @@ def _full_pattern(locale: Locale, skeleton: str) -> str:
             part = part[0] * 4
         widened.append(part)
     return "".join(widened)
+
+
+def _in_language(language: str, locale: str | None) -> LocaleFormat:
+    """Writing in `language` (not English): as it is written in the user's region, or where it is mostly spoken."""
+    try:
+        region = Locale.parse((locale or "").replace("-", "_")).territory if locale else None
+    except (ValueError, UnknownLocaleError):
+        region = None
+    try:
+        own = Locale(language, region) if region else Locale.parse(language)
+    except UnknownLocaleError:
+        own = Locale.parse(language)
+    if own.territory is None:
+        likely = get_global("likely_subtags").get(language, "")
+        own = Locale.parse(likely) if likely else own
+    return LocaleFormat(dates=own, numbers=own)
+
+
+def country_name(code: str, english: str, language: str) -> str:
+    """A country's name in `language` (CLDR's); `english` (geonames' "Russia") in English."""
+    if language == "en":
+        return english
+    return str(_locale(language).territories.get(code, english))
+
+
+def city_name(english: str, language: str, timezone: str | None = None) -> str:
+    """A city's name in `language` where CLDR names it, as it names the cities time zones are named after
+    ("Lisbon" -> "Lisbonne"); else as given. Without `timezone`, the zone named after the city, if any."""
+    if language == "en":
+        return english
+    zone = timezone if timezone and _exemplar_city(timezone) == english else _zones_by_city().get(english)
+    if zone is None:
+        return english
+    return str(_locale(language).time_zones.get(zone, {}).get("city") or english)
+
+
+@lru_cache(maxsize=16)
+def _locale(language: str) -> Locale:
+    return Locale.parse(language)
+
+
+def _exemplar_city(zone: str) -> str:
+    return str(_HOUSE_STYLE.time_zones.get(zone, {}).get("city") or zone.rsplit("/", 1)[-1].replace("_", " "))
+
+
+@lru_cache(maxsize=1)
+def _zones_by_city() -> dict[str, str]:
+    """English city name -> the time zone named after it ("Lisbon" -> "Europe/Lisbon")."""
+    zones = get_global("zone_territories")
+    return {_exemplar_city(zone): zone for zone in zones if "/" in zone}

@@ -3,6 +3,8 @@
 Plain rules, no model: "4 days in Lisbon from 2027-03-12", "Kyoto",
 "a weekend in Paris", "from 12 March to 15 March", then follow-ups like "make it 5 days",
 "add a day" or "make it cheaper". Where is read by `destinations`, when and how long by `dates`.
+A message in another of the planner's languages ("3 jours à Paris en mai") is read in English
+(`languages.in_english`); the city is read from its own words.
 The offline planner plans from it; thread titles and the card's length limit come from it too.
 """
 
@@ -16,6 +18,7 @@ from datetime import date, timedelta
 from agents_app.trips.dates import read_when
 from agents_app.trips.destinations import read_destination
 from agents_app.trips.gazetteer import City, city_by_id
+from agents_app.trips.languages import ENGLISH, in_english, language_of, locale_language
 
 DEFAULT_DAYS = 3
 # Two weeks out: far enough that an undated request gets a plausible future trip.
@@ -70,12 +73,13 @@ class _Mentions:
     flexible: bool = False
 
 
-def parse_trip_request(user_turns: Sequence[Sequence[str]], today: date) -> TripRequest:
+def parse_trip_request(user_turns: Sequence[Sequence[str]], today: date, language: str | None = None) -> TripRequest:
     """The trip the conversation asks for, newest mention of each fact first.
 
     `user_turns` is oldest first; each turn is the user's text followed by any context ChatKit
     attached to it (quoted text, @-mentions, hidden context), which therefore counts for less.
     A change of length ("add a day") applies to the newest length stated before it.
+    `language` is the conversation's (`request_language`), for messages too short to tell their own.
     """
     city: City | None = None
     start: date | None = None
@@ -85,7 +89,7 @@ def parse_trip_request(user_turns: Sequence[Sequence[str]], today: date) -> Trip
     flexible = False
     for turn in reversed(user_turns):
         for text in turn:
-            found = _mentions(text, today)
+            found = _mentions(text, today, language)
             city = city or found.city
             start = start or found.start
             if days is None:
@@ -115,8 +119,18 @@ def tagged_place(geonameid: int, latitude: float, longitude: float) -> str:
 _TAGGED = re.compile(r"\(the place the user tagged: GeoNames (\d+),")
 
 
-def _mentions(text: str, today: date) -> _Mentions:
-    lowered = text.lower()
+def request_language(user_turns: Sequence[Sequence[str]], locale: str | None) -> str:
+    """The language to answer in: the locale's, until a message tells another (each message is read
+    expecting the language of the conversation so far, so a short "egal wann" stays German)."""
+    language = locale_language(locale)
+    for turn in user_turns:
+        if turn:
+            language = language_of(turn[0], language) or language
+    return language
+
+
+def _mentions(text: str, today: date, language: str | None) -> _Mentions:
+    lowered = in_english(text, language_of(text, language) or language or ENGLISH)
     when = read_when(lowered, today)
     budget = False if _NOT_BUDGET.search(lowered) else True if _BUDGET.search(lowered) else None
     tagged = _TAGGED.search(text)
