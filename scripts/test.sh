@@ -2,11 +2,14 @@
 # The whole test suite: the house style (scripts/lint.sh: ruff, mypy, Biome, tsc),
 # the backend on SQLite, then again on PostgreSQL when one is reachable, then the
 # frontend (unit, end-to-end, browser). Installs what it needs. Extra arguments go
-# to pytest; MERAK_SKIP_FRONTEND_TESTS=1 skips the frontend.
+# to pytest; MERAK_SKIP_FRONTEND_TESTS=1 skips the frontend; MERAK_TEST_WORKERS sets
+# how many pytest-xdist workers share each backend run (2; 0 runs in this process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh requirements-dev.txt
 py=.venv/bin/python
+# Many tests wait (on the database, on servers they start): two workers overlap the waits.
+workers=(-n "${MERAK_TEST_WORKERS:-2}")
 
 echo "== lint, format and types"
 scripts/lint.sh
@@ -20,7 +23,7 @@ if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/noto/NotoColor
 fi
 
 echo "== tests on SQLite"
-DATABASE_URL="sqlite:///$PWD/db.sqlite3" "$py" -m pytest "$@"
+DATABASE_URL="sqlite:///$PWD/db.sqlite3" "$py" -m pytest "${workers[@]}" "$@"
 
 pg_url="${MERAK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/merak}"
 if "$py" - "$pg_url" <<'PY'
@@ -34,7 +37,7 @@ except Exception as exc:
 PY
 then
     echo "== tests on PostgreSQL"
-    DATABASE_URL="$pg_url" "$py" -m pytest "$@"
+    DATABASE_URL="$pg_url" "$py" -m pytest "${workers[@]}" "$@"
 fi
 
 if [ "${MERAK_SKIP_FRONTEND_TESTS:-}" = 1 ]; then

@@ -4,6 +4,7 @@ streams read back, and a snapshot of everything stored."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -65,7 +66,12 @@ def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# Each pytest-xdist worker (gw0, gw1...) has Redis databases of its own: two each, counting down from 15.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_DB = 15 - 2 * _WORKER
+# For the tests of workers sharing a Redis (chatkit_app/runs/tests/test_workers.py), emptied around each.
+WORKERS_REDIS_DB = REDIS_DB - 1
+REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 
 
 def redis_reachable() -> bool:

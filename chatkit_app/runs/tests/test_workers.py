@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from chatkit_app import models
-from chatkit_app.testing.protocol import proxy_headers, read_events, redis_reachable, wait_for
+from chatkit_app.testing.protocol import WORKERS_REDIS_DB, proxy_headers, read_events, redis_reachable, wait_for
 from chatkit_app.testing.replies import words
 from chatkit_app.testing.servers import postgres_test_database_url, servers
 
@@ -22,7 +22,7 @@ from .test_runs import ask, assistant_text, follow_up, leave_after, running, sto
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-REDIS_DB = 14
+REDIS_DB = WORKERS_REDIS_DB
 
 
 @pytest.fixture
