@@ -209,6 +209,8 @@ def locale_language(locale: str | None) -> str:
     return language if language in LANGUAGES else ENGLISH
 
 
+# The planner re-reads a thread's every message each turn: each is classified and translated once.
+@lru_cache(maxsize=512)
 def language_of(text: str, likely: str | None = None) -> str | None:
     """The language `text` is written in, among `LANGUAGES`; None when it is too short to tell.
 
@@ -224,6 +226,7 @@ def language_of(text: str, likely: str | None = None) -> str | None:
     return str(language) if ranked[language] / sum(ranked.values()) >= _SURE else None
 
 
+@lru_cache(maxsize=512)
 def in_english(text: str, language: str) -> str:
     """`text`, lower-cased, with its dates, lengths and trip words as the English the planner's rules read."""
     lowered = text.lower()
