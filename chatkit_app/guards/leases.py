@@ -1,11 +1,15 @@
 """One stream per thread at a time, across every worker: a lease row in the database.
 
-Taking a lease is one INSERT (or, over a lapsed lease, one conditional
-UPDATE); the unique constraint and the UPDATE's own row lock make exactly one
-of two racing workers win, on PostgreSQL and SQLite alike. Unlike a
-transaction-scoped row lock or a session advisory lock, a lease needs no
-connection held open for the whole stream, and unlike them it can outlive a
-dead worker, so it expires unless its holder renews it.
+Taking a lease is one statement: an INSERT that, over a lapsed lease of the
+same thread, updates it instead (`INSERT ... ON CONFLICT DO UPDATE ... WHERE`
+the old lease has expired); the unique constraint and the conflict's row lock
+make exactly one of two racing workers win, on PostgreSQL and SQLite alike.
+Giving it back is one DELETE. Neither is wrapped in a transaction: in
+autocommit each statement is its own, and Django's `atomic()` (or
+`QuerySet.delete()`, which opens one) would add a BEGIN and a COMMIT, two
+more round trips. Unlike a transaction-scoped row lock or a session advisory
+lock, a lease needs no connection held open for the whole stream, and unlike
+them it can outlive a dead worker, so it expires unless its holder renews it.
 
 A streaming request holds its thread's lease and one of its user's stream
 slots (`limits`) through a `StreamGuard`: both taken before anything is
@@ -22,13 +26,14 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import cast
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 
 from chatkit_app.guards import limits
 from chatkit_app.models import ThreadLease
 from chatkit_app.protocol.errors import ApiError
 from chatkit_app.runs import signals
+from chatkit_app.store.rows import field_column, upsert_owned
 from merak_project.runtime.db_threads import in_database_thread
 
 logger = logging.getLogger(__name__)
@@ -64,14 +69,14 @@ def acquire(thread_id: str, user_id: str, holder: str, *, channel: str = "", now
         "started_at": now,
         "expires_at": now + timedelta(seconds=LEASE_SECONDS),
     }
-    try:
-        with transaction.atomic():
-            ThreadLease.objects.create(thread_id=thread_id, user_id=user_id, **held)
-        return True
-    except IntegrityError:
-        pass
-    # Someone holds it, or held it and lapsed: take it over only in the latter case.
-    return bool(ThreadLease.objects.filter(thread_id=thread_id, user_id=user_id, expires_at__lte=now).update(**held))
+    # Someone holds it, or held it and lapsed: taken over only in the latter case.
+    return upsert_owned(
+        ThreadLease,
+        {"thread_id": thread_id, "user_id": user_id, **held},
+        conflict=("thread_id", "user_id"),
+        update=tuple(held),
+        lapsed=("expires_at", "started_at"),
+    )
 
 
 def holding(thread_id: str, user_id: str, *, now: datetime | None = None) -> ThreadLease | None:
@@ -90,7 +95,14 @@ def renew(thread_id: str, user_id: str, holder: str, *, now: datetime | None = N
 
 def release(thread_id: str, user_id: str, holder: str) -> None:
     """Give the lease back (a no-op when `holder` no longer holds it)."""
-    ThreadLease.objects.filter(thread_id=thread_id, user_id=user_id, holder=holder).delete()
+    # Raw: `QuerySet.delete()` wraps its DELETE in a transaction, two more round trips.
+    quote = connection.ops.quote_name
+    thread, user, held_by = (quote(field_column(ThreadLease, name)[0]) for name in ("thread_id", "user_id", "holder"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(ThreadLease._meta.db_table)} WHERE {thread} = %s AND {user} = %s AND {held_by} = %s",
+            [thread_id, user_id, holder],
+        )
 
 
 def purge_lapsed(*, now: datetime | None = None) -> int:

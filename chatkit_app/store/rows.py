@@ -228,7 +228,7 @@ def without_nul(value: Any) -> Any:
     return value
 
 
-def _column(model: type[Model], name: str) -> tuple[str, Field[Any, Any]]:
+def field_column(model: type[Model], name: str) -> tuple[str, Field[Any, Any]]:
     """The column of `model`'s field `name`, and the field."""
     # Casts: the names used here are the models' concrete fields, which have a column. The stubs'
     # `get_field()` also allows a reverse relation, and their `Field.column` a field without one.
@@ -239,7 +239,7 @@ def _column(model: type[Model], name: str) -> tuple[str, Field[Any, Any]]:
 def _prepared(model: type[Model], values: dict[str, Any]) -> tuple[list[str], list[Any]]:
     columns, params = [], []
     for name, value in values.items():
-        column, field = _column(model, name)
+        column, field = field_column(model, name)
         columns.append(column)
         params.append(field.get_db_prep_save(value, connection))
     return columns, params
@@ -252,19 +252,22 @@ def upsert_owned(
     conflict: tuple[str, ...],
     update: tuple[str, ...],
     parent: tuple[type[Model], dict[str, Any]] | None = None,
+    lapsed: tuple[str, str] | None = None,
 ) -> bool:
     """Insert `values`, or update `update` of the row clashing on `conflict` if it has the same `user_id`.
 
     With `parent=(Model, filters)` the row is only written while such a parent
-    row exists (checked in the same statement). False when nothing was
-    written: the row or the parent belongs to someone else, or no parent.
+    row exists (checked in the same statement). With `lapsed=(expiry, start)`
+    the clashing row is only updated once its `expiry` is at or before the
+    new row's `start` (a lease taken over). False when nothing was written:
+    the row or the parent belongs to someone else, no parent, or not lapsed.
     """
     try:
-        return _upsert_owned(model, values, conflict=conflict, update=update, parent=parent)
+        return _upsert_owned(model, values, conflict=conflict, update=update, parent=parent, lapsed=lapsed)
     except DataError:
         if connection.vendor != "postgresql" or (clean := without_nul(values)) == values:
             raise
-    return _upsert_owned(model, clean, conflict=conflict, update=update, parent=parent)
+    return _upsert_owned(model, clean, conflict=conflict, update=update, parent=parent, lapsed=lapsed)
 
 
 def _upsert_owned(
@@ -274,11 +277,12 @@ def _upsert_owned(
     conflict: tuple[str, ...],
     update: tuple[str, ...],
     parent: tuple[type[Model], dict[str, Any]] | None,
+    lapsed: tuple[str, str] | None,
 ) -> bool:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns, params = _prepared(model, values)
-    column_of = {name: _column(model, name)[0] for name in (*conflict, *update, "user_id")}
+    column_of = {name: field_column(model, name)[0] for name in (*conflict, *update, "user_id")}
     placeholders = ", ".join(["%s"] * len(columns))
     if parent is None:
         source = f"VALUES ({placeholders})"
@@ -292,10 +296,14 @@ def _upsert_owned(
         params += parent_params
     assignments = ", ".join(f"{quote(column_of[name])} = excluded.{quote(column_of[name])}" for name in update)
     owner = quote(column_of["user_id"])
+    condition = f"{table}.{owner} = excluded.{owner}"
+    if lapsed is not None:
+        expiry, start = (quote(field_column(model, name)[0]) for name in lapsed)
+        condition += f" AND {table}.{expiry} <= excluded.{start}"
     sql = (
         f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) {source} "
         f"ON CONFLICT ({', '.join(quote(column_of[name]) for name in conflict)}) "
-        f"DO UPDATE SET {assignments} WHERE {table}.{owner} = excluded.{owner}"
+        f"DO UPDATE SET {assignments} WHERE {condition}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
