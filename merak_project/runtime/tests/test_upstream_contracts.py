@@ -96,7 +96,7 @@ def test_the_sdk_server_methods_merak_uses_still_exist(name):
 
 
 def test_the_sdk_still_merges_run_events_through_the_function_merak_fixes():
-    assert chatkit_sdk._sdk_merge_generators.__name__ == "_merge_generators", "merak_project/runtime/chatkit_sdk.py"
+    assert "async def _merge_generators(" in inspect.getsource(chatkit_agents), "merak_project/runtime/chatkit_sdk.py"
     assert "_merge_generators" in chatkit_agents.stream_agent_response.__code__.co_names, (
         "stream_agent_response no longer merges through chatkit.agents._merge_generators: "
         "recheck merak_project/runtime/chatkit_sdk.py (it may be fixed upstream, or need a new fix)."
@@ -104,6 +104,30 @@ def test_the_sdk_still_merges_run_events_through_the_function_merak_fixes():
     assert chatkit_agents._merge_generators is chatkit_sdk.merge_generators, (
         "chatkit_sdk.apply() did not run at start-up"
     )
+
+
+def test_the_agents_sdk_still_names_a_runs_agents_through_the_function_merak_replaces():
+    import agents._run_state_agent_identity as identity
+    from agents import Agent
+    from agents.run_internal import tool_use_tracker
+    from agents.sandbox import runtime_session_manager
+
+    from agents_app.planner import new_trip_planner
+    from merak_project.runtime import agents_sdk
+
+    for module in (tool_use_tracker, runtime_session_manager):
+        assert "_build_agent_identity_keys_by_id" in vars(module), (
+            f"{module.__name__} no longer names agents through _build_agent_identity_keys_by_id: "
+            "recheck merak_project/runtime/agents_sdk.py (it may be fixed upstream, or need a new fix)."
+        )
+    assert identity._build_agent_identity_map is agents_sdk.build_agent_identity_map, (
+        "agents_sdk.apply() did not run at start-up"
+    )
+    twins = [Agent(name="Twin", instructions="b"), Agent(name="Twin", instructions="c")]
+    for agent in (new_trip_planner(None, None), Agent(name="A", handoffs=twins)):
+        assert agents_sdk.build_agent_identity_map(agent) == agents_sdk._sdk_build_agent_identity_map(agent), (
+            "Merak's agent identity map differs from the SDK's: recheck merak_project/runtime/agents_sdk.py"
+        )
 
 
 async def test_a_reply_reads_its_thread_from_the_database_once(create_thread, chatkit, monkeypatch):
