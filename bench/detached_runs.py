@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import SERVER_KEY, database_url, drop_database, free_port, server_env, start_server  # noqa: E402
+from bench.servers import SERVER_KEY, database_url, drop_database, free_port, server_env, start_server  # noqa: E402
 
 
 def resident_kib(pid: int) -> int:

@@ -8,6 +8,12 @@ agent's model is the same fixed 50-delta reply Merak's benchmark uses, so the
 two runs differ only by the stack around the SDK. No authentication, limits
 or logs. Run by `bench/load.py --server reference` (needs
 `pip install -r bench/requirements.txt`).
+
+`--fixed` serves the same with the one fix a user profiling it would make
+first (`bench/load.py --server reference-fixed`): the SDK's `process()` builds
+its request schema, `TypeAdapter(ChatKitReq)`, for every request, milliseconds
+of CPU each; the fixed server builds it once, as Merak does
+(`merak_project/runtime/chatkit_sdk.py`).
 """
 
 from __future__ import annotations
@@ -29,11 +35,21 @@ settings.configure(MERAK_OFFLINE_STREAM_DELAY_MS=0)
 import uvicorn  # noqa: E402
 from agents import Agent, Runner, set_tracing_disabled  # noqa: E402
 from chatkit.agents import AgentContext, simple_to_agent_input, stream_agent_response  # noqa: E402
-from chatkit.server import ChatKitServer, StreamingResult  # noqa: E402
+from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult, logger  # noqa: E402
 from chatkit.store import NotFoundError, Store  # noqa: E402
-from chatkit.types import Attachment, Page, ThreadItem, ThreadMetadata, ThreadStreamEvent, UserMessageItem  # noqa: E402
+from chatkit.types import (  # noqa: E402
+    Attachment,
+    ChatKitReq,
+    Page,
+    ThreadItem,
+    ThreadMetadata,
+    ThreadStreamEvent,
+    UserMessageItem,
+    is_streaming_req,
+)
 from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.responses import Response, StreamingResponse  # noqa: E402
+from pydantic import TypeAdapter  # noqa: E402
 
 from bench.fixed_reply_model import FixedReplyModel  # noqa: E402
 
@@ -116,7 +132,21 @@ class ReferenceServer(ChatKitServer[dict]):
             yield event
 
 
-server = ReferenceServer(store=MemoryStore())
+_REQUEST: TypeAdapter[ChatKitReq] = TypeAdapter(ChatKitReq)
+
+
+class FixedReferenceServer(ReferenceServer):
+    """The same, with the request schema built once: the SDK's `process()` less its per-request `TypeAdapter`."""
+
+    async def process(self, request: str | bytes | bytearray, context: dict) -> StreamingResult | NonStreamingResult:
+        parsed = _REQUEST.validate_json(request)
+        logger.info(f"Received request op: {parsed.type}")  # as the SDK logs it
+        if is_streaming_req(parsed):
+            return StreamingResult(self._process_streaming(parsed, context))
+        return NonStreamingResult(await self._process_non_streaming(parsed, context))
+
+
+server: ReferenceServer = ReferenceServer(store=MemoryStore())
 app = FastAPI()
 
 
@@ -131,5 +161,8 @@ async def chatkit(request: Request) -> Response:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--fixed", action="store_true", help="build the request schema once (see the docstring)")
     args = parser.parse_args()
+    if args.fixed:
+        server = FixedReferenceServer(store=MemoryStore())
     uvicorn.run(app, host="127.0.0.1", port=args.port, workers=1, access_log=False, log_level="warning")
