@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from chatkit_app.models import Feedback, Thread
 from chatkit_app.testing.factories import (
@@ -55,9 +56,12 @@ def test_an_operator_finds_last_weeks_thumbs_down_reads_one_and_sees_its_cost(th
     assert results[0] <= results[1], f"the list scrolls sideways at 1280 px: {results}"
 
     filters = page.locator("#changelist-filter")
-    filters.get_by_role("link", name="👎 pressed").click()
-    filters.get_by_role("link", name="Past 7 days").click()
     rows = page.locator("#result_list tbody tr")
+    # Each click loads a new page: wait for its list before the next click or read.
+    filters.get_by_role("link", name="👎 pressed").click()
+    expect(rows).to_have_count(3)  # Granada, Porto, and Rome's older 👎
+    filters.get_by_role("link", name="Past 7 days").click()
+    expect(rows).to_have_count(2)
     listed = sorted(rows.locator("td.field-thread a").all_inner_texts())
     assert listed == ["Granada in spring", "Porto weekend"]
     granada = rows.filter(has_text="Granada in spring")
