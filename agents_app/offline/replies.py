@@ -174,8 +174,7 @@ def _names(request: TripRequest, city: Mapping[str, Any]) -> tuple[str, str]:
     """The city's and the country's names in the reply's language (the tool's own, in English)."""
     assert request.city is not None
     found = city["name"] if "error" not in city and city.get("name") else request.city.name
-    english_country = city.get("country") or _country_name_in_english(request.city.country_code)
-    return _city(found, request.city.timezone), country_name(request.city.country_code, english_country, get_language())
+    return _city(found, request.city.timezone), _country(request.city.country_code, city.get("country"))
 
 
 def _when(request: TripRequest, fmt: LocaleFormat) -> str:
@@ -317,18 +316,18 @@ def _holidays_by_date(result: Mapping[str, Any] | None) -> dict[date, str]:
 
 def _place(city: City) -> str:
     """ "Lisbon, Portugal", in the reply's language ("Lisbonne, Portugal")."""
-    found = country(city.country_code)
     name = _city(city.name, city.timezone)
-    return f"{name}, {country_name(city.country_code, found.name, get_language())}" if found else name
+    return f"{name}, {_country(city.country_code)}" if country(city.country_code) else name
 
 
 def _city(name: str, timezone: str | None = None) -> str:
     return city_name(name, get_language(), timezone)
 
 
-def _country_name_in_english(code: str) -> str:
+def _country(code: str, english: str | None = None) -> str:
+    """A country's name in the reply's language; `english` (a tool's) or geonames' name in English."""
     found = country(code)
-    return found.name if found else code
+    return country_name(code, english or (found.name if found else code), get_language())
 
 
 def _days(count: int) -> str:

@@ -118,9 +118,7 @@ def locale_format(locale: str | None, language: str = "en") -> LocaleFormat:
         return HOUSE_STYLE
     region = user.territory
     if region is None and user.language != "en":
-        # "de" alone: the region CLDR thinks most likely (Germany).
-        likely = get_global("likely_subtags").get(user.language, "")
-        region = likely.split("_")[-1] if "_" in likely else None
+        region = _likely_region(user.language)  # "de" alone: Germany
     if region is None:
         return HOUSE_STYLE
     try:
@@ -166,14 +164,20 @@ def _in_language(language: str, locale: str | None) -> LocaleFormat:
         region = Locale.parse((locale or "").replace("-", "_")).territory if locale else None
     except (ValueError, UnknownLocaleError):
         region = None
-    try:
-        own = Locale(language, region) if region else Locale.parse(language)
-    except UnknownLocaleError:
-        own = Locale.parse(language)
-    if own.territory is None:
-        likely = get_global("likely_subtags").get(language, "")
-        own = Locale.parse(likely) if likely else own
-    return LocaleFormat(dates=own, numbers=own)
+    for place in (region, _likely_region(language)):
+        try:
+            own = Locale(language, place) if place else None
+        except UnknownLocaleError:
+            continue
+        if own is not None:
+            return LocaleFormat(dates=own, numbers=own)
+    return LocaleFormat(dates=Locale.parse(language), numbers=Locale.parse(language))
+
+
+def _likely_region(language: str) -> str | None:
+    """The region CLDR thinks a bare language most likely means ("de" -> "DE", "pt" -> "BR")."""
+    likely = get_global("likely_subtags").get(language, "")
+    return likely.split("_")[-1] if "_" in likely else None
 
 
 def country_name(code: str, english: str, language: str) -> str:
