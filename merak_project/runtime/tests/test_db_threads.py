@@ -7,11 +7,17 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextvars import ContextVar
 
 import pytest
 
 from chatkit_app.testing.servers import ROOT
-from merak_project.runtime.db_threads import DatabaseThreads, ahead_of_streams, back_in_line_after_first
+from merak_project.runtime.db_threads import (
+    DatabaseThreads,
+    ahead_of_streams,
+    back_in_line_after_first,
+    in_database_thread,
+)
 
 
 @pytest.fixture
@@ -111,3 +117,46 @@ threads.submit(pathlib.Path({str(done)!r}).touch)
     subprocess.run([sys.executable, "-c", script], check=True, timeout=30, cwd=ROOT)
 
     assert done.exists()
+
+
+_asked_by: ContextVar[str] = ContextVar("asked_by", default="nobody")
+
+
+@in_database_thread
+def _who_asks_then_answer_as(name: str) -> str:
+    asked_by = _asked_by.get()
+    _asked_by.set(name)
+    return asked_by
+
+
+async def test_a_call_sees_its_callers_context_and_leaves_it_as_it_was():
+    _asked_by.set("alice")
+    assert await _who_asks_then_answer_as("the database thread") == "alice"
+    assert _asked_by.get() == "alice"
+
+
+@in_database_thread
+def _fail() -> None:
+    raise LookupError("no such row")
+
+
+async def test_an_error_in_the_thread_is_raised_in_the_caller():
+    with pytest.raises(LookupError, match="no such row"):
+        await _fail()
+
+
+async def test_a_call_whose_caller_is_cancelled_still_runs_to_its_end():
+    # The database thread is held busy, so the release below waits in its queue when its caller is cancelled.
+    busy, release, done = threading.Event(), threading.Event(), []
+    hold = asyncio.ensure_future(in_database_thread(lambda: busy.set() or release.wait(10))())
+    assert await asyncio.to_thread(busy.wait, 10), "the database thread took the first call"
+    caller = asyncio.ensure_future(in_database_thread(done.append)("lease released"))
+    await asyncio.sleep(0)
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+
+    release.set()
+    await hold
+    await in_database_thread(done.append)("next call")
+    assert done == ["lease released", "next call"]
