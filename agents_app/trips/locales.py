@@ -140,6 +140,7 @@ def _clock_of(locale: Locale) -> Clock:
     return "12h" if "h" in locale.time_formats["short"].pattern else "24h"
 
 
+@lru_cache(maxsize=1024)  # babel matches skeletons afresh each call: every date of every card went through it
 def _pattern(locale: Locale, skeleton: str) -> str:
     return str(locale.datetime_skeletons[match_skeleton(skeleton, locale.datetime_skeletons)].pattern)
 
