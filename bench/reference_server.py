@@ -19,6 +19,7 @@ of CPU each; the fixed server builds it once, as Merak does
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,8 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from django.conf import settings  # noqa: E402
 
-# The fixed-reply model reads one setting (its per-delta delay): nothing else of Django runs.
-settings.configure(MERAK_OFFLINE_STREAM_DELAY_MS=0)
+# The fixed-reply model reads one setting (its per-delta delay): nothing else of Django runs. Configured once:
+# a worker of several imports this file twice (as multiprocessing's `__mp_main__`, then as uvicorn's app).
+if not settings.configured:
+    settings.configure(MERAK_OFFLINE_STREAM_DELAY_MS=0)
 
 import uvicorn  # noqa: E402
 from agents import Agent, Runner, set_tracing_disabled  # noqa: E402
@@ -146,7 +149,9 @@ class FixedReferenceServer(ReferenceServer):
         return NonStreamingResult(await self._process_non_streaming(parsed, context))
 
 
-server: ReferenceServer = ReferenceServer(store=MemoryStore())
+# `--fixed` with several workers: each worker imports this module afresh, told by the environment.
+FIXED_ENV = "BENCH_REFERENCE_FIXED"
+server: ReferenceServer = (FixedReferenceServer if os.environ.get(FIXED_ENV) else ReferenceServer)(store=MemoryStore())
 app = FastAPI()
 
 
@@ -162,7 +167,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--fixed", action="store_true", help="build the request schema once (see the docstring)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes, each with its own in-memory store")
     args = parser.parse_args()
     if args.fixed:
         server = FixedReferenceServer(store=MemoryStore())
-    uvicorn.run(app, host="127.0.0.1", port=args.port, workers=1, access_log=False, log_level="warning")
+        os.environ[FIXED_ENV] = "1"
+    options: dict[str, Any] = {"host": "127.0.0.1", "port": args.port, "access_log": False, "log_level": "warning"}
+    if args.workers == 1:
+        uvicorn.run(app, workers=1, **options)
+    else:  # uvicorn's workers import the app by name
+        uvicorn.run("bench.reference_server:app", workers=args.workers, **options)
