@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 from chatkit.store import NotFoundError
 from chatkit.types import Page
 from django.db import connection
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, DateTimeField, F, Func, QuerySet, Value
-from django.db.models.sql.compiler import SQLCompiler
+from django.db.models import Field, Model
 
 Order = Literal["asc", "desc"]
 
@@ -31,47 +28,66 @@ class CursorNotFoundError(NotFoundError, ValueError):
 
 
 def keyset_page(
-    qs: QuerySet[Any], key: str, after: str | None, limit: int, order: Order, parse: Callable[[Any], Row]
+    model: type[Model],
+    filters: dict[str, Any],
+    key: str,
+    after: str | None,
+    limit: int,
+    order: Order,
+    parse: Callable[[str], Row],
 ) -> Page[Row]:
-    """A page of `qs` in (created_at, seq) order, after the row whose `key` is `after`.
+    """A page of `model`'s rows matching `filters` in (created_at, seq) order, after the row whose `key` is `after`.
 
-    `CursorNotFoundError` when no row of `qs` has that key. With a cursor, the
-    page is a range of the (..., created_at, seq) index that both models have,
-    read in index order: see `in_index_order`.
+    `parse` reads a row's `data` (JSON text) into an SDK thread or item.
+    `CursorNotFoundError` when no such row has that key. With a cursor, the
+    page is a range of the (..., created_at, seq) index that both models
+    have, read in index order: see `in_index_order`.
+
+    Written out as SQL (column names read from the model): the client reads
+    pages after every reply, and the ORM's compiling of these two queries was
+    three quarters of a page's CPU (490 -> 115 µs for a page of three items on
+    PostgreSQL). Each row's JSON goes to pydantic as text, unparsed.
     """
-    if after is not None:
-        # Unordered: the key is unique, and ordering the lookup could only mislead the planner.
-        cursor = next(iter(qs.filter(**{key: after}).order_by().values_list("created_at", "seq")[:1]), None)
-        if cursor is None:
-            raise CursorNotFoundError(f"{qs.model.__name__} {after} not found")
-        qs = qs.filter(_Beyond(*cursor, descending=order == "desc"))
-    ordering = ("-created_at", "-seq") if order == "desc" else ("created_at", "seq")
-    with in_index_order(after is not None):
-        rows = list(qs.order_by(*ordering).values_list("data", flat=True)[: limit + 1])
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    where = " AND ".join(f"{quote(field_column(model, name)[0])} = %s" for name in filters)
+    params = list(filters.values())
+    created_at, seq = (quote(field_column(model, name)[0]) for name in ("created_at", "seq"))
+    descending = order == "desc"
+    with connection.cursor() as cursor:
+        if after is not None:
+            # Unordered: the key is unique, and ordering the lookup could only mislead the planner.
+            cursor.execute(
+                f"SELECT {created_at}, {seq} FROM {table} WHERE {where} AND {quote(field_column(model, key)[0])} = %s",
+                [*params, after],
+            )
+            found = cursor.fetchone()
+            if found is None:
+                raise CursorNotFoundError(f"{model.__name__} {after} not found")
+            # One comparison of (created_at, seq) that the index answers whole; the cursor row's own values,
+            # as the database gave them.
+            where += f" AND ({created_at}, {seq}) {'<' if descending else '>'} (%s, %s)"
+            params += found
+        direction = " DESC" if descending else ""
+        data = quote(field_column(model, "data")[0])
+        sql = (
+            f"SELECT {data} FROM {table} WHERE {where} "
+            f"ORDER BY {created_at}{direction}, {seq}{direction} LIMIT {int(limit) + 1}"
+        )
+        with in_index_order(after is not None):
+            cursor.execute(sql, params)
+            rows = [row for (row,) in cursor.fetchall()]
     has_more = len(rows) > limit
-    data = [parse(row) for row in rows[:limit]]
-    return Page(data=data, has_more=has_more, after=data[-1].id if has_more and data else None)
+    page = [parse(row) for row in rows[:limit]]
+    return Page(data=page, has_more=has_more, after=page[-1].id if has_more and page else None)
 
 
-class _Beyond(Func):
-    """`(created_at, seq) > (cursor)`, or `<` going down: one comparison that the index answers whole."""
-
-    output_field = BooleanField()
-
-    def __init__(self, created_at: datetime, seq: int, *, descending: bool) -> None:
-        super().__init__(F("created_at"), F("seq"), Value(created_at, output_field=DateTimeField()), Value(seq))
-        self.comparison = "<" if descending else ">"
-
-    # The override the stubs allow differs twice: their `as_sql` returns the parameters as a
-    # `tuple[str | int, ...]`, where Django 5.2's own expressions return a list of any values (a
-    # datetime here); and this SQL is fixed, so it takes none of `Func`'s template arguments.
-    def as_sql(  # type: ignore[override]
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> tuple[str, list[Any]]:
-        compiled = [compiler.compile(expression) for expression in self.get_source_expressions()]
-        (created_at, seq, cursor_created_at, cursor_seq) = (sql for sql, _ in compiled)
-        params = [param for _, params in compiled for param in params]
-        return f"({created_at}, {seq}) {self.comparison} ({cursor_created_at}, {cursor_seq})", params
+def field_column(model: type[Model], name: str) -> tuple[str, Field[Any, Any]]:
+    """The column of `model`'s field `name`, and the field."""
+    # Casts: the names used here are the models' concrete fields, which have a column. The stubs'
+    # `get_field()` also allows a reverse relation, and their `Field.column` a field without one.
+    field = cast("Field[Any, Any]", model._meta.get_field(name))
+    return cast(str, field.column), field
 
 
 # Sent with a paged read on PostgreSQL, in the same message: statements sent together run as one

@@ -24,14 +24,14 @@ from chatkit.types import (
     WidgetItem,
 )
 from django.db import DataError, IntegrityError, connection, transaction
-from django.db.models import Field, Model
+from django.db.models import Model
 from django.utils import timezone
 from pydantic import TypeAdapter
 
 from chatkit_app import models
 from chatkit_app.attachments.links import with_fresh_preview, with_fresh_previews
 from chatkit_app.models import as_aware
-from chatkit_app.store.paging import Order, keyset_page
+from chatkit_app.store.paging import Order, field_column, keyset_page
 from merak_project.runtime.db_threads import in_database_thread
 
 _ITEM = TypeAdapter(ThreadItem)
@@ -43,9 +43,10 @@ _THREAD = TypeAdapter(ThreadMetadata)
 _ATTACHMENT = TypeAdapter(Attachment)
 
 
-def _item(data: Any) -> ThreadItem:
-    # Preview links stored in messages are re-signed as they are read (see `attachments.links`).
-    return with_fresh_previews(_ITEM.validate_python(data))
+def _item(data: str) -> ThreadItem:
+    """A stored item, from its JSON text. Preview links in messages are re-signed as they are read (see
+    `attachments.links`)."""
+    return with_fresh_previews(_ITEM.validate_json(data))
 
 
 def _thread_columns(thread: ThreadMetadata) -> dict[str, Any]:
@@ -79,12 +80,24 @@ def item_text(item: ThreadItem) -> str:
     return ""
 
 
+def _data_of(model: type[Model], **filters: str) -> str | None:
+    """The JSON text of the row matching `filters` (a unique key), or None: one SELECT the ORM does not
+    compile (as `keyset_page`'s), and pydantic reads the text unparsed."""
+    quote = connection.ops.quote_name
+    where = " AND ".join(f"{quote(field_column(model, name)[0])} = %s" for name in filters)
+    sql = f"SELECT {quote(field_column(model, 'data')[0])} FROM {quote(model._meta.db_table)} WHERE {where} LIMIT 1"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(filters.values()))
+        found = cursor.fetchone()
+    return None if found is None else cast(str, found[0])
+
+
 @in_database_thread
 def load_thread(thread_id: str, user_id: str) -> ThreadMetadata:
-    data = models.Thread.objects.filter(thread_id=thread_id, user_id=user_id).values_list("data", flat=True).first()
+    data = _data_of(models.Thread, thread_id=thread_id, user_id=user_id)
     if data is None:
         raise NotFoundError(f"Thread {thread_id} not found")
-    return _THREAD.validate_python(data)
+    return _THREAD.validate_json(data)
 
 
 @in_database_thread
@@ -102,8 +115,9 @@ def save_thread(thread: ThreadMetadata, user_id: str) -> None:
 
 @in_database_thread
 def load_threads(limit: int, after: str | None, order: Order, user_id: str) -> Page[ThreadMetadata]:
-    threads = models.Thread.objects.filter(user_id=user_id)
-    return keyset_page(threads, "thread_id", after or None, limit, order, _THREAD.validate_python)
+    return keyset_page(
+        models.Thread, {"user_id": user_id}, "thread_id", after or None, limit, order, _THREAD.validate_json
+    )
 
 
 @in_database_thread
@@ -123,8 +137,8 @@ delete_files = sync_to_async(models.Attachment.delete_files, thread_sensitive=Fa
 
 @in_database_thread
 def load_thread_items(thread_id: str, after: str | None, limit: int, order: Order, user_id: str) -> Page[ThreadItem]:
-    items = models.Item.objects.filter(thread_id=thread_id, user_id=user_id)
-    return keyset_page(items, "item_id", after or None, limit, order, _item)
+    filters = {"thread_id": thread_id, "user_id": user_id}
+    return keyset_page(models.Item, filters, "item_id", after or None, limit, order, _item)
 
 
 @in_database_thread
@@ -147,11 +161,7 @@ def upsert_item(thread_id: str, item: ThreadItem, user_id: str) -> None:
 
 @in_database_thread
 def load_item(thread_id: str, item_id: str, user_id: str) -> ThreadItem:
-    data = (
-        models.Item.objects.filter(thread_id=thread_id, item_id=item_id, user_id=user_id)
-        .values_list("data", flat=True)
-        .first()
-    )
+    data = _data_of(models.Item, thread_id=thread_id, item_id=item_id, user_id=user_id)
     if data is None:
         raise NotFoundError(f"Item {item_id} not found in thread {thread_id}")
     return _item(data)
@@ -226,14 +236,6 @@ def without_nul(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [without_nul(item) for item in value]
     return value
-
-
-def field_column(model: type[Model], name: str) -> tuple[str, Field[Any, Any]]:
-    """The column of `model`'s field `name`, and the field."""
-    # Casts: the names used here are the models' concrete fields, which have a column. The stubs'
-    # `get_field()` also allows a reverse relation, and their `Field.column` a field without one.
-    field = cast("Field[Any, Any]", model._meta.get_field(name))
-    return cast(str, field.column), field
 
 
 def _prepared(model: type[Model], values: dict[str, Any]) -> tuple[list[str], list[Any]]:
