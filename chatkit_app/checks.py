@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from merak_project.runtime import api_middleware  # noqa: F401  (registers Django's middleware deploy checks)
+
 
 @register(Tags.security)
 def server_key_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
