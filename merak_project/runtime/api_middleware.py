@@ -33,7 +33,7 @@ from django.contrib.sessions import middleware as sessions
 from django.core import checks
 from django.core.checks.security import base as security_checks
 from django.core.checks.security import csrf as csrf_checks
-from django.http import HttpRequest, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.http.response import HttpResponseBase
 from django.middleware import clickjacking, common, csrf, security
 from django.utils.deprecation import MiddlewareMixin
@@ -96,11 +96,12 @@ class CsrfViewMiddleware(_SteppedOverOnApi, csrf.CsrfViewMiddleware):
 
 class SecurityMiddleware(security.SecurityMiddleware):
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        response = self.process_request(request)
+        response: HttpResponseBase | None = self.process_request(request)
         if response is None:
             # A cast, as above: in async mode `get_response` is a coroutine function.
             response = await cast("Awaitable[HttpResponseBase]", self.get_response(request))
-        return self.process_response(request, response)
+        # A cast: the stubs take only an `HttpResponse`, where Django sets headers on any response.
+        return self.process_response(request, cast("HttpResponse", response))
 
 
 # Django's middleware that its deployment checks look for by name, and the checks that do.
