@@ -9,7 +9,10 @@ the ASGI application (no HTTP server: the figures are the app's own), each
 followed, with `--reads`, by the client's reads. Every SQL statement is
 counted (a wrapper on each database connection) with the time it took, and
 every Redis command (redis-py's asyncio client), and the totals per stream
-are printed. `--profile FILE` writes a cProfile of the event loop's thread
+are printed, with what came before each stream's first byte: how long it
+took, and how much of that the database and Redis answered (their round
+trips, each timed from the call to its answer: the database's from the
+database thread, so the hand-off to it is not in them). `--profile FILE` writes a cProfile of the event loop's thread
 over the measured streams (calls per stream are exact there, times inflated).
 
     .venv/bin/python bench/round_trips.py --streams 50 [--reads] [--profile /tmp/stream.pstats]
@@ -25,12 +28,14 @@ import json
 import os
 import pstats
 import re
+import statistics
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +49,8 @@ _lock = threading.Lock()
 statements: Counter[str] = Counter()
 statement_seconds: defaultdict[str, float] = defaultdict(float)
 redis_commands: Counter[str] = Counter()
+# Each round trip as it ends: (kind, started, ended), perf_counter seconds.
+round_trips: list[tuple[str, float, float]] = []
 
 
 def statement_kind(sql: str) -> str:
@@ -58,10 +65,12 @@ def count_statement(execute: Callable[..., Any], sql: str, params: Any, many: bo
     try:
         return execute(sql, params, many, context)
     finally:
+        ended = time.perf_counter()
         with _lock:
             kind = statement_kind(sql)
             statements[kind] += 1
-            statement_seconds[kind] += time.perf_counter() - started
+            statement_seconds[kind] += ended - started
+            round_trips.append((f"SQL {kind}", started, ended))
 
 
 def watch_database() -> None:
@@ -94,7 +103,11 @@ def watch_redis() -> None:
 
     async def execute_command(self: Any, *args: Any, **options: Any) -> Any:
         redis_commands[str(args[0]).upper()] += 1
-        return await single(self, *args, **options)
+        started = time.perf_counter()
+        try:
+            return await single(self, *args, **options)
+        finally:
+            round_trips.append((f"Redis {str(args[0]).upper()}", started, time.perf_counter()))
 
     async def execute(self: Any, raise_on_error: bool = True) -> Any:
         redis_commands["MULTI/EXEC " + "+".join(str(c[0][0]).upper() for c in self.command_stack)] += 1
@@ -104,10 +117,25 @@ def watch_redis() -> None:
     redis.asyncio.client.Pipeline.execute = execute  # type: ignore[method-assign]
 
 
-async def call(app: Any, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+@dataclass
+class FirstByte:
+    """A stream's way to its first byte: when it was asked for, when its first body chunk was sent."""
+
+    asked: float = 0.0
+    sent: float = 0.0
+
+    def before(self) -> list[tuple[str, float]]:
+        """The round trips that ended before the first byte, with their times."""
+        return [(kind, ended - started) for kind, started, ended in round_trips if self.asked <= started < self.sent]
+
+
+async def call(
+    app: Any, path: str, body: bytes, headers: dict[str, str], first: FirstByte | None = None
+) -> tuple[int, bytes]:
     """One request straight to the ASGI app; its status and whole body (a stream's too)."""
     sent = False
-    status, parts, done = 0, [], asyncio.Event()
+    status, done = 0, asyncio.Event()
+    parts: list[bytes] = []
 
     async def receive() -> dict[str, Any]:
         nonlocal sent
@@ -122,6 +150,8 @@ async def call(app: Any, path: str, body: bytes, headers: dict[str, str]) -> tup
         if message["type"] == "http.response.start":
             status = message["status"]
         elif message["type"] == "http.response.body":
+            if first is not None and not parts:
+                first.sent = time.perf_counter()
             parts.append(message.get("body", b""))
             if not message.get("more_body"):
                 done.set()
@@ -141,6 +171,8 @@ async def call(app: Any, path: str, body: bytes, headers: dict[str, str]) -> tup
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
     }
+    if first is not None:
+        first.asked = time.perf_counter()
     await app(scope, receive, send)
     return status, b"".join(parts)
 
@@ -152,8 +184,11 @@ async def measure(app: Any, streams: int, reads: bool, profile: str) -> dict[str
     _, issued = await call(app, "/chatkit/token/start", json.dumps({"user_id": "bench-0"}).encode(), key)
     user = {"Authorization": f"Bearer {json.loads(issued)['client_secret']}"}
 
+    firsts: list[FirstByte] = []
+
     async def one() -> None:
-        status, body = await call(app, "/chatkit", CREATE, user)
+        firsts.append(first := FirstByte())
+        status, body = await call(app, "/chatkit", CREATE, user, first)
         assert status == 200, body[:300]
         while registry.running():  # the run stores its reply record as it ends, after the last byte
             await asyncio.sleep(0.001)
@@ -174,6 +209,8 @@ async def measure(app: Any, streams: int, reads: bool, profile: str) -> dict[str
     statements.clear()
     statement_seconds.clear()
     redis_commands.clear()
+    round_trips.clear()
+    firsts.clear()
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
     if profiler:
@@ -198,6 +235,25 @@ async def measure(app: Any, streams: int, reads: bool, profile: str) -> dict[str
         },
         "redis_per_stream": round(sum(redis_commands.values()) / streams, 2),
         "redis": {kind: round(n / streams, 2) for kind, n in redis_commands.most_common()},
+        "before_the_first_byte": first_byte_summary(firsts),
+    }
+
+
+def first_byte_summary(firsts: list[FirstByte]) -> dict[str, Any]:
+    """Medians over the streams: the time to the first byte, what the round trips before it took, the rest."""
+
+    def median_ms(values: list[float]) -> float:
+        return round(statistics.median(values) * 1000, 3)
+
+    befores = [first.before() for first in firsts]
+    kinds = sorted({kind for before in befores for kind, _ in before})
+    return {
+        "first_byte_ms": median_ms([first.sent - first.asked for first in firsts]),
+        "round_trips": {
+            kind: median_ms([sum(t for k, t in before if k == kind) for before in befores]) for kind in kinds
+        },
+        "round_trips_ms": median_ms([sum(t for _, t in before) for before in befores]),
+        "round_trip_count": statistics.median(len(before) for before in befores),
     }
 
 
