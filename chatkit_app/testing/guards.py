@@ -24,5 +24,6 @@ def open_streams(user_id: str) -> int:
 
 async def close_redis_clients() -> None:
     """Close the limit counters' Redis clients of the running event loop, before it stops."""
-    for redis_counters in list(counters._native.values()):
-        await redis_counters.close()
+    for chosen in list(counters._native.values()):
+        if isinstance(chosen, counters.RedisCounters):
+            await chosen.close()

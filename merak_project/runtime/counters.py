@@ -98,9 +98,10 @@ class CacheCounters:
 class RedisCounters:
     """The same primitives on a Redis server, through redis-py's asyncio client."""
 
-    def __init__(self, url: str, options: dict[str, Any]) -> None:
+    def __init__(self, url: str, options: dict[str, Any], make_key: Callable[[str], str]) -> None:
         self._url = url
         self._options = options
+        self._make_key = make_key
         # redis.asyncio connections belong to the event loop that opened them: a
         # server has one; tests run one per test, and one in a live server's thread.
         self._clients: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
@@ -122,10 +123,9 @@ class RedisCounters:
         if client is not None:
             await client.aclose()
 
-    @staticmethod
-    def _key(key: str) -> str:
+    def _key(self, key: str) -> str:
         # Django's name for the key (KEY_PREFIX, VERSION), so that `cache.get()` finds it.
-        return str(caches["default"].make_key(key))
+        return str(self._make_key(key))
 
     # Each counter moves in one Lua script: one command and one reply, where a MULTI/EXEC pipeline
     # of the same two commands has four replies and costs the client twice the CPU (150 -> 85 µs).
@@ -187,20 +187,20 @@ def _redis_location(django_cache: BaseCache, config: dict) -> tuple[str, dict] |
     return servers[0].strip(), {name: value for name, value in client_options.items() if value is not None}
 
 
-# The counters for the configured cache (tests swap CACHES, and Django its cache objects with it).
-_native: dict[tuple, RedisCounters] = {}
+# The counters for the configured cache, by its configuration (tests swap CACHES). Chosen once: Django's
+# `caches["default"]` is a new cache object in each request's context, 50 µs to build.
+_native: dict[str, type[CacheCounters] | RedisCounters] = {}
 
 
 def counters_for_default_cache() -> type[CacheCounters] | RedisCounters:
     from django.conf import settings
 
-    found = _redis_location(caches["default"], settings.CACHES.get("default", {}))
-    if found is None:
-        return CacheCounters
-    url, options = found
-    signature = (url, tuple(sorted(options.items())))
+    config = settings.CACHES.get("default", {})
+    signature = repr(config)
     counters = _native.get(signature)
     if counters is None:
         _native.clear()  # only the current configuration is ever used
-        counters = _native[signature] = RedisCounters(url, options)
+        django_cache = caches["default"]
+        found = _redis_location(django_cache, config)
+        counters = _native[signature] = CacheCounters if found is None else RedisCounters(*found, django_cache.make_key)
     return counters
