@@ -33,7 +33,7 @@ from chatkit_app.guards import limits
 from chatkit_app.models import ThreadLease
 from chatkit_app.protocol.errors import ApiError
 from chatkit_app.runs import signals
-from chatkit_app.store.rows import field_column, upsert_owned
+from chatkit_app.store.sql import field_column, upsert_owned
 from merak_project.runtime.db_threads import in_database_thread
 
 logger = logging.getLogger(__name__)

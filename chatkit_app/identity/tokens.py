@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from chatkit_app.models import ClientToken
 from chatkit_app.protocol.errors import ApiError
-from chatkit_app.store.rows import field_column
+from chatkit_app.store.sql import field_column
 from merak_project.runtime.db_threads import in_database_thread
 
 logger = logging.getLogger(__name__)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal, Protocol, TypeVar, cast
+from typing import Any, Literal, Protocol, TypeVar
 
 from chatkit.store import NotFoundError
 from chatkit.types import Page
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import Model
+
+from chatkit_app.store.sql import field_column
 
 Order = Literal["asc", "desc"]
 
@@ -80,14 +82,6 @@ def keyset_page(
     has_more = len(rows) > limit
     page = [parse(row) for row in rows[:limit]]
     return Page(data=page, has_more=has_more, after=page[-1].id if has_more and page else None)
-
-
-def field_column(model: type[Model], name: str) -> tuple[str, Field[Any, Any]]:
-    """The column of `model`'s field `name`, and the field."""
-    # Casts: the names used here are the models' concrete fields, which have a column. The stubs'
-    # `get_field()` also allows a reverse relation, and their `Field.column` a field without one.
-    field = cast("Field[Any, Any]", model._meta.get_field(name))
-    return cast(str, field.column), field
 
 
 # Sent with a paged read on PostgreSQL, in the same message: statements sent together run as one

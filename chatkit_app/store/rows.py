@@ -9,7 +9,7 @@ place.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from chatkit.store import NotFoundError
@@ -23,15 +23,15 @@ from chatkit.types import (
     UserMessageItem,
     WidgetItem,
 )
-from django.db import DataError, IntegrityError, connection, transaction
-from django.db.models import Model
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pydantic import TypeAdapter
 
 from chatkit_app import models
 from chatkit_app.attachments.links import with_fresh_preview, with_fresh_previews
 from chatkit_app.models import as_aware
-from chatkit_app.store.paging import Order, field_column, keyset_page
+from chatkit_app.store.paging import Order, keyset_page
+from chatkit_app.store.sql import data_of, upsert_owned
 from merak_project.runtime.db_threads import in_database_thread
 
 _ITEM = TypeAdapter(ThreadItem)
@@ -80,21 +80,9 @@ def item_text(item: ThreadItem) -> str:
     return ""
 
 
-def _data_of(model: type[Model], **filters: str) -> str | None:
-    """The JSON text of the row matching `filters` (a unique key), or None: one SELECT the ORM does not
-    compile (as `keyset_page`'s), and pydantic reads the text unparsed."""
-    quote = connection.ops.quote_name
-    where = " AND ".join(f"{quote(field_column(model, name)[0])} = %s" for name in filters)
-    sql = f"SELECT {quote(field_column(model, 'data')[0])} FROM {quote(model._meta.db_table)} WHERE {where} LIMIT 1"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(filters.values()))
-        found = cursor.fetchone()
-    return None if found is None else cast(str, found[0])
-
-
 @in_database_thread
 def load_thread(thread_id: str, user_id: str) -> ThreadMetadata:
-    data = _data_of(models.Thread, thread_id=thread_id, user_id=user_id)
+    data = data_of(models.Thread, thread_id=thread_id, user_id=user_id)
     if data is None:
         raise NotFoundError(f"Thread {thread_id} not found")
     return _THREAD.validate_json(data)
@@ -161,7 +149,7 @@ def upsert_item(thread_id: str, item: ThreadItem, user_id: str) -> None:
 
 @in_database_thread
 def load_item(thread_id: str, item_id: str, user_id: str) -> ThreadItem:
-    data = _data_of(models.Item, thread_id=thread_id, item_id=item_id, user_id=user_id)
+    data = data_of(models.Item, thread_id=thread_id, item_id=item_id, user_id=user_id)
     if data is None:
         raise NotFoundError(f"Item {item_id} not found in thread {thread_id}")
     return _item(data)
@@ -222,91 +210,3 @@ def load_attachment(attachment_id: str, user_id: str) -> Attachment:
 @in_database_thread
 def delete_attachment(attachment_id: str, user_id: str) -> None:
     models.Attachment.objects.filter(attachment_id=attachment_id, user_id=user_id).delete()
-
-
-NUL, REPLACEMENT = "\x00", "\ufffd"
-
-
-def without_nul(value: Any) -> Any:
-    """`value` (JSON-like: strings, lists, dicts) with every NUL replaced by U+FFFD."""
-    if isinstance(value, str):
-        return value.replace(NUL, REPLACEMENT)
-    if isinstance(value, dict):
-        return {without_nul(key): without_nul(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [without_nul(item) for item in value]
-    return value
-
-
-def _prepared(model: type[Model], values: dict[str, Any]) -> tuple[list[str], list[Any]]:
-    columns, params = [], []
-    for name, value in values.items():
-        column, field = field_column(model, name)
-        columns.append(column)
-        params.append(field.get_db_prep_save(value, connection))
-    return columns, params
-
-
-def upsert_owned(
-    model: type[Model],
-    values: dict[str, Any],
-    *,
-    conflict: tuple[str, ...],
-    update: tuple[str, ...],
-    parent: tuple[type[Model], dict[str, Any]] | None = None,
-    lapsed: tuple[str, str] | None = None,
-) -> bool:
-    """Insert `values`, or update `update` of the row clashing on `conflict` if it has the same `user_id`.
-
-    With `parent=(Model, filters)` the row is only written while such a parent
-    row exists (checked in the same statement). With `lapsed=(expiry, start)`
-    the clashing row is only updated once its `expiry` is at or before the
-    new row's `start` (a lease taken over). False when nothing was written:
-    the row or the parent belongs to someone else, no parent, or not lapsed.
-    """
-    try:
-        return _upsert_owned(model, values, conflict=conflict, update=update, parent=parent, lapsed=lapsed)
-    except DataError:
-        if connection.vendor != "postgresql" or (clean := without_nul(values)) == values:
-            raise
-    return _upsert_owned(model, clean, conflict=conflict, update=update, parent=parent, lapsed=lapsed)
-
-
-def _upsert_owned(
-    model: type[Model],
-    values: dict[str, Any],
-    *,
-    conflict: tuple[str, ...],
-    update: tuple[str, ...],
-    parent: tuple[type[Model], dict[str, Any]] | None,
-    lapsed: tuple[str, str] | None,
-) -> bool:
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns, params = _prepared(model, values)
-    column_of = {name: field_column(model, name)[0] for name in (*conflict, *update, "user_id")}
-    placeholders = ", ".join(["%s"] * len(columns))
-    if parent is None:
-        source = f"VALUES ({placeholders})"
-    else:
-        parent_model, filters = parent
-        parent_columns, parent_params = _prepared(parent_model, filters)
-        condition = " AND ".join(f"{quote(column)} = %s" for column in parent_columns)
-        source = (
-            f"SELECT {placeholders} WHERE EXISTS (SELECT 1 FROM {quote(parent_model._meta.db_table)} WHERE {condition})"
-        )
-        params += parent_params
-    assignments = ", ".join(f"{quote(column_of[name])} = excluded.{quote(column_of[name])}" for name in update)
-    owner = quote(column_of["user_id"])
-    condition = f"{table}.{owner} = excluded.{owner}"
-    if lapsed is not None:
-        expiry, start = (quote(field_column(model, name)[0]) for name in lapsed)
-        condition += f" AND {table}.{expiry} <= excluded.{start}"
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) {source} "
-        f"ON CONFLICT ({', '.join(quote(column_of[name]) for name in conflict)}) "
-        f"DO UPDATE SET {assignments} WHERE {condition}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount > 0
