@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# Side-by-side load runs of two commits: bench/compare.sh <before> <after> [rounds] [seconds]
-# Checks both commits out in scratch worktrees, then alternates their runs of bench/load.py (uvicorn,
-# one worker, 50 clients; SQLite then PostgreSQL each round), and prints medians with min and max.
+# Side-by-side load runs of two commits: bench/compare.sh <before> <after> [rounds] [seconds] [db] [phases]
+# Checks both commits out in scratch worktrees, copies this checkout's bench/ into both (so that both are
+# measured by the same benchmark), then alternates their runs of bench/load.py (uvicorn, one worker, 50
+# clients; each phase, `create` and/or `reads`, every round) and prints medians with min and max.
 # Both run on this checkout's .venv, so their requirements must match it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-before="$1"; after="$2"; rounds="${3:-3}"; seconds="${4:-15}"
+before="$1"; after="$2"; rounds="${3:-3}"; seconds="${4:-15}"; db="${5:-postgres}"; phases="${6:-create,reads}"
 py="$PWD/.venv/bin/python"
 out="$(mktemp -d)"
 git worktree add --detach -q "$out/before" "$before"
 git worktree add --detach -q "$out/after" "$after"
 trap 'git worktree remove --force "$out/before"; git worktree remove --force "$out/after"' EXIT
+cp bench/*.py "$out/before/bench/"
+cp bench/*.py "$out/after/bench/"
 for round in $(seq "$rounds"); do
-    for db in sqlite postgres; do
+    for phase in ${phases//,/ }; do
         for side in before after; do
+            reads=""; [ "$phase" = reads ] && reads="--reads"
             (cd "$out/$side" && "$py" bench/load.py --server uvicorn --db "$db" --clients 50 --seconds "$seconds" \
-                > "$out/$side-$db-$round.json")
+                $reads > "$out/$side-$phase-$round.json")
         done
     done
 done
@@ -24,14 +28,17 @@ import glob, json, statistics, sys
 out, before, after = sys.argv[1:]
 runs = {}
 for path in sorted(glob.glob(f"{out}/*.json")):
-    side, db, _ = path.rsplit("/", 1)[1][:-5].split("-")
-    runs.setdefault((db, side), []).append(json.load(open(path)))
+    side, phase, _ = path.rsplit("/", 1)[1][:-5].split("-")
+    runs.setdefault((phase, side), []).append(json.load(open(path)))
 
 def figure(values):
     return f"{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
 
-for (db, side), group in sorted(runs.items(), key=lambda kv: (kv[0][0], kv[0][1] != "before")):
+print("| phase | commit | streams/s | CPU ms/stream | first event p50 ms |")
+print("|---|---|---|---|---|")
+for (phase, side), group in sorted(runs.items(), key=lambda kv: (kv[0][0], kv[0][1] != "before")):
     label = before if side == "before" else after
-    print(f"{db:8} {label:10} streams/s {figure([r['streams_per_s'] for r in group])}"
-          f"  first event p50 {figure([r['first_event_ms']['50'] for r in group])} ms")
+    print(f"| {phase} | {label} | {figure([r['streams_per_s'] for r in group])}"
+          f" | {figure([r['cpu_ms_per_stream'] for r in group])}"
+          f" | {figure([r['first_event_ms']['50'] for r in group])} |")
 PY

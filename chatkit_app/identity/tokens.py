@@ -157,9 +157,10 @@ def _state_of(secret_hash: str, now: datetime) -> tuple[Any, ...] | None:
     """The token's id, user, and whether it is revoked, expired and due a `last_used_at`; None if unknown.
 
     One SELECT written out: every `/chatkit` request makes it, and the ORM's
-    compiling of the same query was three quarters of its CPU (480 -> 120 µs
-    a call on PostgreSQL); the database answers the questions, so no
-    timestamp comes back to be parsed.
+    compiling of the same query was two thirds of its CPU (517 -> 173 µs a
+    call on PostgreSQL, with the hand-off to the database thread:
+    `bench/micro.py`); the database answers the questions, so no timestamp
+    comes back to be parsed.
     """
     moment = field_column(ClientToken, "expires_at")[1]
     params = [moment.get_db_prep_value(at, connection) for at in (now, now - LAST_USED_RESOLUTION)]

@@ -46,9 +46,10 @@ def keyset_page(
     have, read in index order: see `in_index_order`.
 
     Written out as SQL (column names read from the model): the client reads
-    pages after every reply, and the ORM's compiling of these two queries was
-    three quarters of a page's CPU (490 -> 115 µs for a page of three items on
-    PostgreSQL). Each row's JSON goes to pydantic as text, unparsed.
+    pages after every reply, and the ORM's compiling of these queries was two
+    thirds of a page's CPU (a page of three items on PostgreSQL, with the
+    hand-off to the database thread: 515 -> 182 µs, `bench/micro.py`). Each
+    row's JSON goes to pydantic as text, unparsed.
     """
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)

@@ -5,7 +5,8 @@ row's JSON by its key. The lease (`guards.leases`), client secrets
 (`identity.tokens`) and pages (`store.paging`) write theirs beside their
 logic. All name tables and columns through `field_column`, from the models,
 so a renamed field renames them in the SQL. Compiled by the ORM, a page or a
-secret's look-up took about 480 µs of CPU a call; written out, 115-140 µs.
+secret's look-up took about 515 µs of CPU a call; written out, 175-180 µs
+(hand-off to the database thread included: `bench/micro.py`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,227 @@
+#!/usr/bin/env python
+"""Each of this round's per-stream cuts, in isolation, against what it replaced: CPU per call.
+
+Builds the app in this process on a fresh PostgreSQL database and the
+benchmark's Redis database (as bench/round_trips.py does), then times, in
+alternating rounds, each pair: the way before (written here as it was) and
+the way the code does it now. Times are process CPU (`time.process_time`)
+per call, medians of the rounds with min and max.
+
+    .venv/bin/python bench/micro.py [--calls 2000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextvars
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import servers  # noqa: E402
+
+Pair = tuple[str, Callable[[], Awaitable[Any]], Callable[[], Awaitable[Any]]]
+
+
+async def pairs() -> list[Pair]:
+    """(what, before, now): coroutine functions doing one call each."""
+    from asgiref.sync import sync_to_async
+    from chatkit.types import AssistantMessageContent, AssistantMessageItem
+    from django.core.cache import caches
+    from django.utils import timezone
+
+    from chatkit_app import models
+    from chatkit_app.identity import tokens
+    from chatkit_app.store import rows
+    from merak_project.runtime import counters, db_threads
+
+    def nothing() -> None:
+        return None
+
+    handed_off = db_threads.in_database_thread(nothing)
+
+    async def asgiref_hand_off() -> None:
+        run = sync_to_async(nothing, thread_sensitive=False, executor=db_threads._get_executor())  # type: ignore[call-overload]
+        await run()
+
+    secret = (await db_threads.in_database_thread(tokens.issue)("bench-user")).client_secret
+
+    def orm_resolve() -> str:  # tokens.resolve as the ORM compiled it
+        now = timezone.now()
+        token = models.ClientToken.objects.filter(secret_hash=tokens.hash_secret(secret)).first()
+        assert token is not None and token.revoked_at is None and token.expires_at > now
+        if token.last_used_at is None or now - token.last_used_at >= tokens.LAST_USED_RESOLUTION:
+            models.ClientToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user_id
+
+    thread_id = f"thr_{uuid.uuid4().hex[:8]}"
+    await db_threads.in_database_thread(models.Thread.objects.create)(
+        thread_id=thread_id, user_id="alice", created_at=timezone.now(), data={}
+    )
+    for _ in range(3):
+        item = AssistantMessageItem(
+            id=f"msg_{uuid.uuid4().hex}",
+            thread_id=thread_id,
+            created_at=datetime.now(UTC),
+            content=[AssistantMessageContent(text="word " * 50)],
+        )
+        await rows.upsert_item(thread_id, item, "alice")
+
+    def orm_page() -> list[Any]:  # a page of items as the ORM compiled it
+        found = models.Item.objects.filter(thread_id=thread_id, user_id="alice").order_by("created_at", "seq")
+        return [rows._ITEM.validate_python(data) for data in found.values_list("data", flat=True)[:21]]
+
+    redis_counters = counters.counters_for_default_cache()
+    assert isinstance(redis_counters, counters.RedisCounters)
+
+    async def pipelined_count() -> int:  # a rate window's count as a MULTI/EXEC pipeline
+        async with redis_counters._client().pipeline(transaction=True) as pipe:
+            pipe.set("merak:bench:window", 0, ex=60, nx=True)
+            pipe.incr("merak:bench:window")
+            _, count = await pipe.execute()
+        return int(count)
+
+    def in_a_new_context(func: Callable[[], Any]) -> Callable[[], Awaitable[Any]]:
+        async def call() -> Any:  # as each request does: Django's cache objects are per context
+            return contextvars.Context().run(func)
+
+        return call
+
+    return [
+        ("hand-off to the database thread", asgiref_hand_off, handed_off),
+        # Both sides of these on the database thread, as the store runs them.
+        (
+            "client secret resolved",
+            db_threads.in_database_thread(orm_resolve),
+            db_threads.in_database_thread(lambda: tokens.resolve(secret)),
+        ),
+        (
+            "page of 3 items",
+            db_threads.in_database_thread(orm_page),
+            db_threads.in_database_thread(
+                lambda: rows.load_thread_items.__wrapped__(thread_id, None, 20, "asc", "alice")
+            ),
+        ),
+        (
+            "rate window counted in Redis",
+            pipelined_count,
+            lambda: redis_counters.add_to_window("merak:bench:window", 60),
+        ),
+        (
+            "limit counters chosen",
+            in_a_new_context(lambda: caches["default"].make_key("k")),
+            in_a_new_context(counters.counters_for_default_cache),
+        ),
+    ]
+
+
+def request_cpu(stock_security: bool, calls: int) -> float:
+    """CPU µs of one POST /chatkit (a 401) through Django's ASGI handler, with Django's SecurityMiddleware or
+    Merak's; in a subprocess, since the middleware list is read once."""
+    import subprocess
+
+    code = f"""
+import asyncio, time
+import django
+django.setup()
+from django.conf import settings
+if {stock_security}:
+    settings.MIDDLEWARE = [
+        "django.middleware.security.SecurityMiddleware" if p.endswith(".SecurityMiddleware") else p
+        for p in settings.MIDDLEWARE
+    ]
+from merak_project.runtime.asgi_handler import PooledThreadASGIHandler
+app = PooledThreadASGIHandler()
+scope = {{"type": "http", "asgi": {{"version": "3.0"}}, "http_version": "1.1", "method": "POST", "scheme": "http",
+    "path": "/chatkit", "raw_path": b"/chatkit", "query_string": b"", "root_path": "",
+    "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json")],
+    "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}}
+async def one():
+    body = [{{"type": "http.request", "body": b"{{}}", "more_body": False}}]
+    async def receive():
+        return body.pop() if body else await asyncio.sleep(3600)
+    async def send(message):
+        pass
+    await app(scope, receive, send)
+async def main():
+    for _ in range(200):
+        await one()
+    started = time.process_time()
+    for _ in range({calls}):
+        await one()
+    print((time.process_time() - started) / {calls} * 1e6)
+asyncio.run(main())
+"""
+    env = {**os.environ, "LOG_LEVEL": "WARNING"}
+    found = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(found.stdout.split()[-1])
+
+
+async def measure(calls: int, rounds: int) -> dict[str, Any]:
+    found: dict[str, dict[str, list[float]]] = {}
+    for what, before, now in await pairs():
+        times = found.setdefault(what, {"before": [], "now": []})
+        for _ in range(rounds):
+            for side, call in (("before", before), ("now", now)):
+                await call()  # warm
+                started = time.process_time()
+                for _ in range(calls):
+                    await call()
+                times[side].append((time.process_time() - started) / calls * 1e6)
+    return found
+
+
+def figure(values: list[float]) -> str:
+    return f"{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = servers.server_env(servers.database_url("postgres", Path(tmp)), cache_url=servers.fresh_redis())
+        os.environ.update({**env, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "merak_project.settings"})
+        try:
+            import django
+            import uvloop
+            from django.core.management import call_command
+
+            django.setup()
+            call_command("migrate", verbosity=0)
+            found = uvloop.run(measure(args.calls, args.rounds))
+            security: dict[str, list[float]] = {"before": [], "now": []}
+            for _ in range(args.rounds):
+                security["before"].append(request_cpu(True, args.calls))
+                security["now"].append(request_cpu(False, args.calls))
+            found["a request through Django (security middleware)"] = security
+        finally:
+            from django.db import connections
+
+            from merak_project.runtime import db_threads
+
+            db_threads.stop()
+            connections.close_all()
+            servers.drop_database("postgres")
+    print("| what | before, µs CPU a call | now |")
+    print("|---|---|---|")
+    for what, times in found.items():
+        print(f"| {what} | {figure(times['before'])} | {figure(times['now'])} |")
+    print(json.dumps(found), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
