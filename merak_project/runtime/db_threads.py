@@ -23,6 +23,7 @@ import atexit
 import contextlib
 import contextvars
 import functools
+import logging
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -33,6 +34,8 @@ from typing import Any, Generic, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+
+logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -208,7 +211,9 @@ class _InDatabaseThread(Generic[P, R]):
 
 
 def _settle(waiter: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if waiter.cancelled():  # the caller was cancelled; the call ran all the same
+    if waiter.cancelled():  # the caller was cancelled; the call ran all the same, and nobody else hears how
+        if error is not None:
+            logger.warning("a database call failed after its caller was cancelled", exc_info=error)
         return
     if error is None:
         waiter.set_result(result)

@@ -160,3 +160,19 @@ async def test_a_call_whose_caller_is_cancelled_still_runs_to_its_end():
     await hold
     await in_database_thread(done.append)("next call")
     assert done == ["lease released", "next call"]
+
+
+async def test_a_call_that_fails_after_its_caller_was_cancelled_is_logged(caplog):
+    busy, release = threading.Event(), threading.Event()
+    hold = asyncio.ensure_future(in_database_thread(lambda: busy.set() or release.wait(10))())
+    assert await asyncio.to_thread(busy.wait, 10)
+    caller = asyncio.ensure_future(_fail())
+    await asyncio.sleep(0)
+    caller.cancel()
+
+    release.set()
+    await hold
+    await in_database_thread(lambda: None)()  # the failed call has run by then, and its outcome reached the loop
+    await asyncio.sleep(0)
+
+    assert "failed after its caller was cancelled" in caplog.text and "no such row" in caplog.text
