@@ -23,6 +23,7 @@ counting each subclass as the Django class it extends.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
@@ -140,6 +141,12 @@ def deployment_checks(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
 
     with override_settings(MIDDLEWARE=[_as_checked_by_name(path) for path in settings.MIDDLEWARE]):
         found = [message for check in _MIDDLEWARE_CHECKS for message in check(app_configs)]
-    for message in found:
-        message.id = MISSING_MIDDLEWARE.get(message.id or "", message.id)
-    return found
+    return [_under_merak_id(message) for message in found]
+
+
+def _under_merak_id(message: checks.CheckMessage) -> checks.CheckMessage:
+    if message.id not in MISSING_MIDDLEWARE:
+        return message
+    renamed = copy.copy(message)  # a copy: Django's messages are module constants, which its own checks return
+    renamed.id = MISSING_MIDDLEWARE[message.id]
+    return renamed

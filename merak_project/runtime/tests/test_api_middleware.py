@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.core.checks import run_checks
+from django.core.checks.security import base as security_checks
 from django.middleware import security
 
 from chatkit_app.testing.protocol import proxy_headers
@@ -94,3 +95,5 @@ def test_check_deploy_reports_a_missing_security_middleware(settings):
     settings.MIDDLEWARE = [path for path in settings.MIDDLEWARE if not path.endswith(".SecurityMiddleware")]
 
     assert "merak.W101" in deployment_warnings()
+    assert "merak.W101" in deployment_warnings()  # again: Django's own message kept its id, and is silenced
+    assert security_checks.W001.id == "security.W001"
