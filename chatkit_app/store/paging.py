@@ -11,7 +11,7 @@ from chatkit.types import Page
 from django.db import connection
 from django.db.models import Model
 
-from chatkit_app.store.sql import field_column
+from chatkit_app.store.sql import field_column, matching
 
 Order = Literal["asc", "desc"]
 
@@ -53,8 +53,7 @@ def keyset_page(
     """
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    where = " AND ".join(f"{quote(field_column(model, name)[0])} = %s" for name in filters)
-    params = list(filters.values())
+    where, params = matching(model, filters)
     created_at, seq = (quote(field_column(model, name)[0]) for name in ("created_at", "seq"))
     descending = order == "desc"
     with connection.cursor() as cursor:

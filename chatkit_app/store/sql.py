@@ -25,15 +25,21 @@ def field_column(model: type[Model], name: str) -> tuple[str, Field[Any, Any]]:
     return cast(str, field.column), field
 
 
+def matching(model: type[Model], filters: dict[str, Any]) -> tuple[str, list[Any]]:
+    """A WHERE condition (without the keyword) for rows whose fields equal `filters`, and its parameters."""
+    quote = connection.ops.quote_name
+    return " AND ".join(f"{quote(field_column(model, name)[0])} = %s" for name in filters), list(filters.values())
+
+
 def data_of(model: type[Model], **filters: str) -> str | None:
     """The JSON text (`data`) of the row matching `filters`, a unique key; None when there is none.
 
     Pydantic then reads the text itself, unparsed."""
     quote = connection.ops.quote_name
-    where = " AND ".join(f"{quote(field_column(model, name)[0])} = %s" for name in filters)
+    where, params = matching(model, filters)
     sql = f"SELECT {quote(field_column(model, 'data')[0])} FROM {quote(model._meta.db_table)} WHERE {where} LIMIT 1"
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(filters.values()))
+        cursor.execute(sql, params)
         found = cursor.fetchone()
     return None if found is None else cast(str, found[0])
 
