@@ -33,6 +33,11 @@ from bench import servers  # noqa: E402
 
 Pair = tuple[str, Callable[[], Awaitable[Any]], Callable[[], Awaitable[Any]]]
 
+# What a `threads.create` stream sends, at least (bench/round_trips.py): PostgreSQL statements (the secret's
+# SELECT, the lease's INSERT and DELETE, the thread's two upserts, the items' two, the usage row) and Redis
+# commands (the rate count, the stream slot taken and given back).
+STATEMENTS_A_STREAM, REDIS_COMMANDS_A_STREAM = 8, 3
+
 
 async def pairs() -> list[Pair]:
     """(what, before, now): coroutine functions doing one call each."""
@@ -43,7 +48,7 @@ async def pairs() -> list[Pair]:
 
     from chatkit_app import models
     from chatkit_app.identity import tokens
-    from chatkit_app.store import rows
+    from chatkit_app.store import rows, sql
     from merak_project.runtime import counters, db_threads
 
     def nothing() -> None:
@@ -82,6 +87,13 @@ async def pairs() -> list[Pair]:
         found = models.Item.objects.filter(thread_id=thread_id, user_id="alice").order_by("created_at", "seq")
         return [rows._ITEM.validate_python(data) for data in found.values_list("data", flat=True)[:21]]
 
+    def reply_row() -> models.Reply:  # as a reply's record builds it when its run ends
+        return models.Reply(
+            thread_id=thread_id, user_id="alice", item_id="msg_bench", request_type="threads.create",
+            model="offline", offline=True, input_tokens=120, output_tokens=50, requests=1, first_token_ms=3,
+            total_ms=40, outcome="done", started_at=timezone.now(),
+        )  # fmt: skip
+
     redis_counters = counters.counters_for_default_cache()
     assert isinstance(redis_counters, counters.RedisCounters)
 
@@ -114,6 +126,11 @@ async def pairs() -> list[Pair]:
             ),
         ),
         (
+            "a reply's usage row written",
+            db_threads.in_database_thread(lambda: reply_row().save()),
+            db_threads.in_database_thread(lambda: sql.insert(reply_row())),
+        ),
+        (
             "rate window counted in Redis",
             pipelined_count,
             lambda: redis_counters.add_to_window("merak:bench:window", 60),
@@ -123,6 +140,43 @@ async def pairs() -> list[Pair]:
             in_a_new_context(lambda: caches["default"].make_key("k")),
             in_a_new_context(counters.counters_for_default_cache),
         ),
+    ]
+
+
+async def floors() -> list[tuple[str, Callable[[], Awaitable[Any]]]]:
+    """The least a guard's or a stored row's round trip can cost the server: the drivers' own CPU for the
+    simplest statement and command, with the hand-off the event loop needs (`db_threads`) for the statement."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from chatkit_app import models
+    from merak_project.runtime import counters, db_threads
+
+    thread_id = f"thr_{uuid.uuid4().hex[:8]}"
+    await db_threads.in_database_thread(models.Thread.objects.create)(
+        thread_id=thread_id, user_id="alice", created_at=timezone.now(), data={}
+    )
+    started = timezone.now()
+
+    def statement() -> None:  # one row, its SQL and parameters ready: what is left is psycopg's and Django's cursor
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO chatkit_app_reply (thread_id, user_id, item_id, request_type, model, offline, "
+                "input_tokens, cached_tokens, output_tokens, requests, tool_calls, total_ms, outcome, error_code, "
+                "started_at) VALUES (%s, 'alice', '', 'threads.create', '', true, 0, 0, 0, 0, 0, 0, 'done', '', %s)",
+                [thread_id, started],
+            )
+
+    redis_counters = counters.counters_for_default_cache()
+    assert isinstance(redis_counters, counters.RedisCounters)
+
+    async def redis_command() -> Any:
+        return await redis_counters._client().get("merak:bench:floor")
+
+    return [
+        ("the hand-off alone", db_threads.in_database_thread(lambda: None)),
+        ("a statement, written out, on the database thread", db_threads.in_database_thread(statement)),
+        ("a Redis command (GET)", redis_command),
     ]
 
 
@@ -168,7 +222,7 @@ asyncio.run(main())
     return float(found.stdout.split()[-1])
 
 
-async def measure(calls: int, rounds: int) -> dict[str, Any]:
+async def measure(calls: int, rounds: int) -> tuple[dict[str, Any], dict[str, list[float]]]:
     found: dict[str, dict[str, list[float]]] = {}
     for what, before, now in await pairs():
         times = found.setdefault(what, {"before": [], "now": []})
@@ -179,7 +233,15 @@ async def measure(calls: int, rounds: int) -> dict[str, Any]:
                 for _ in range(calls):
                     await call()
                 times[side].append((time.process_time() - started) / calls * 1e6)
-    return found
+    least: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for what, call in await floors():
+            await call()
+            started = time.process_time()
+            for _ in range(calls):
+                await call()
+            least.setdefault(what, []).append((time.process_time() - started) / calls * 1e6)
+    return found, least
 
 
 def figure(values: list[float]) -> str:
@@ -202,7 +264,7 @@ def main() -> None:
 
             django.setup()
             call_command("migrate", verbosity=0)
-            found = uvloop.run(measure(args.calls, args.rounds))
+            found, least = uvloop.run(measure(args.calls, args.rounds))
             security: dict[str, list[float]] = {"before": [], "now": []}
             for _ in range(args.rounds):
                 security["before"].append(request_cpu(True, args.calls))
@@ -220,7 +282,16 @@ def main() -> None:
     print("|---|---|---|")
     for what, times in found.items():
         print(f"| {what} | {figure(times['before'])} | {figure(times['now'])} |")
-    print(json.dumps(found), file=sys.stderr)
+    print("\n| the floor of a round trip | µs CPU a call |\n|---|---|")
+    for what, times in least.items():
+        print(f"| {what} | {figure(times)} |")
+    statement, command = (statistics.median(least[what]) for what in list(least)[1:])
+    floor = STATEMENTS_A_STREAM * statement + REDIS_COMMANDS_A_STREAM * command
+    print(
+        f"\nA stream's {STATEMENTS_A_STREAM} statements and {REDIS_COMMANDS_A_STREAM} Redis commands, at their floor: "
+        f"{floor / 1000:.2f} ms of CPU."
+    )
+    print(json.dumps({"pairs": found, "floors": least}), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chatkit_app.models import Reply
+from chatkit_app.store import sql
 from merak_project.runtime.db_threads import in_database_thread
 
 logger = logging.getLogger(__name__)
@@ -180,4 +181,4 @@ def _save(row: Reply) -> None:
     # The thread may have been deleted while its reply ran: then there is nothing to record it against.
     # One INSERT, in autocommit: it is its own transaction (`atomic()` would add a BEGIN and a COMMIT).
     with suppress(IntegrityError):
-        row.save()
+        sql.insert(row)
