@@ -4,8 +4,11 @@
 Builds the app in this process on a fresh PostgreSQL database and the
 benchmark's Redis database (as bench/round_trips.py does), then times, in
 alternating rounds, each pair: the way before (written here as it was) and
-the way the code does it now. Times are process CPU (`time.process_time`)
-per call, medians of the rounds with min and max.
+the way the code does it now. Then two cuts not made (what each would save),
+and the floor of a round trip: the hand-off alone, the simplest statement,
+one Redis command, and what a stream's round trips come to at that floor.
+Times are process CPU (`time.process_time`) per call, medians of the rounds
+with min and max.
 
     .venv/bin/python bench/micro.py [--calls 2000] [--rounds 5]
 """
@@ -180,9 +183,10 @@ async def floors() -> list[tuple[str, Callable[[], Awaitable[Any]]]]:
     ]
 
 
-def request_cpu(stock_security: bool, calls: int) -> float:
+def request_cpu(stock_security: bool, calls: int, started_signal: bool = True) -> float:
     """CPU µs of one POST /chatkit (a 401) through Django's ASGI handler, with Django's SecurityMiddleware or
-    Merak's; in a subprocess, since the middleware list is read once."""
+    Merak's; in a subprocess, since the middleware list is read once. Without `started_signal`, Django's own
+    `request_started` receivers are disconnected, so that the signal makes no thread hop (a cut not made)."""
     import subprocess
 
     code = f"""
@@ -196,6 +200,11 @@ if {stock_security}:
         for p in settings.MIDDLEWARE
     ]
 from merak_project.runtime.asgi_handler import PooledThreadASGIHandler
+if not {started_signal}:
+    from django.core.signals import request_started
+    from django.db import close_old_connections, reset_queries
+    request_started.disconnect(reset_queries)
+    request_started.disconnect(close_old_connections)
 app = PooledThreadASGIHandler()
 scope = {{"type": "http", "asgi": {{"version": "3.0"}}, "http_version": "1.1", "method": "POST", "scheme": "http",
     "path": "/chatkit", "raw_path": b"/chatkit", "query_string": b"", "root_path": "",
@@ -220,6 +229,26 @@ asyncio.run(main())
     env = {**os.environ, "LOG_LEVEL": "WARNING"}
     found = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     return float(found.stdout.split()[-1])
+
+
+def agent_cpu(calls: int, cached: bool) -> float:
+    """CPU µs of the agent a run gets: `new_trip_planner()` (the SDK validates each clone), or a shallow copy of
+    one built before (what a per-configuration cache would cost)."""
+    import copy
+
+    from agents_app.planner import new_trip_planner
+
+    built = new_trip_planner()
+
+    def make() -> Any:
+        return copy.copy(built) if cached else new_trip_planner()
+
+    for _ in range(100):
+        make()
+    started = time.process_time()
+    for _ in range(calls):
+        make()
+    return (time.process_time() - started) / calls * 1e6
 
 
 async def measure(calls: int, rounds: int) -> tuple[dict[str, Any], dict[str, list[float]]]:
@@ -270,6 +299,17 @@ def main() -> None:
                 security["before"].append(request_cpu(True, args.calls))
                 security["now"].append(request_cpu(False, args.calls))
             found["a request through Django (security middleware)"] = security
+            hop: dict[str, list[float]] = {"with": [], "without": []}
+            agent: dict[str, list[float]] = {"with": [], "without": []}
+            for _ in range(args.rounds):
+                hop["with"].append(request_cpu(False, args.calls))
+                hop["without"].append(request_cpu(False, args.calls, started_signal=False))
+                agent["with"].append(agent_cpu(args.calls, cached=False))
+                agent["without"].append(agent_cpu(args.calls, cached=True))
+            not_made = {
+                "`request_started`'s thread hop, a request (its receivers disconnected)": hop,
+                "the Trip Planner cloned per run (SDK's validation), against a copy of one built before": agent,
+            }
         finally:
             from django.db import connections
 
@@ -282,6 +322,9 @@ def main() -> None:
     print("|---|---|---|")
     for what, times in found.items():
         print(f"| {what} | {figure(times['before'])} | {figure(times['now'])} |")
+    print("\n| a cut not made | µs CPU, as it is | without |\n|---|---|---|")
+    for what, times in not_made.items():
+        print(f"| {what} | {figure(times['with'])} | {figure(times['without'])} |")
     print("\n| the floor of a round trip | µs CPU a call |\n|---|---|")
     for what, times in least.items():
         print(f"| {what} | {figure(times)} |")
