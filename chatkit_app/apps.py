@@ -9,7 +9,8 @@ class ChatkitAppConfig(AppConfig):
 
     def ready(self) -> None:
         from chatkit_app import checks  # noqa: F401  (registers the system checks)
-        from merak_project.runtime import agents_sdk, chatkit_sdk
+        from merak_project.runtime import agents_sdk, asgi_handler, chatkit_sdk
 
         chatkit_sdk.apply()
         agents_sdk.apply()
+        asgi_handler.apply()

@@ -16,7 +16,7 @@ from django.core.signals import request_started
 
 from chatkit_app.store import rows
 from chatkit_app.testing.protocol import user_input
-from merak_project.runtime import chatkit_sdk
+from merak_project.runtime import asgi_handler, chatkit_sdk
 from merak_project.runtime.asgi_handler import PooledThreadASGIHandler
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,6 +50,44 @@ async def test_a_request_sync_work_runs_on_the_pooled_request_threads():
     assert len(seen) == 3 and all(name.startswith("django-request") for name in seen), (
         f"request sync work ran on {seen}: Django no longer honours PooledThreadASGIHandler's executor"
     )
+
+
+def test_django_still_connects_the_request_started_receivers_merak_stands_in_for():
+    import django.db
+    import django.test.client
+    import django.test.utils
+
+    source = inspect.getsource(django.db)
+    for receiver in ("reset_queries", "close_old_connections"):
+        assert f"signals.request_started.connect({receiver})" in source, (
+            f"Django no longer connects {receiver} to request_started: recheck asgi_handler.started "
+            "(merak_project/runtime/asgi_handler.py), which stands in for Django's receivers."
+        )
+    for module, receiver in ((django.test.client, "close_old_connections"), (django.test.utils, "reset_queries")):
+        assert f"request_started.disconnect({receiver})" in inspect.getsource(module), (
+            f"{module.__name__} no longer takes {receiver} off around what it does: recheck asgi_handler.started, "
+            "which does nothing for Django's test clients' requests because of it."
+        )
+
+
+async def test_an_api_request_starts_without_a_thread_hop_and_any_other_as_django_does(monkeypatch, async_client):
+    calls: list[str] = []
+
+    def recorded() -> None:
+        calls.append(threading.current_thread().name)
+
+    monkeypatch.setattr(asgi_handler, "_as_django_does", recorded)
+    asgi_handler.apply()  # again: Django's test tools elsewhere may have connected its receivers back
+    sync_receivers, _ = request_started._live_receivers(PooledThreadASGIHandler)
+    assert sync_receivers == [], f"sync request_started receivers would cost every request a hop: {sync_receivers}"
+    handler = PooledThreadASGIHandler(threads=1)
+
+    assert await _get(handler, "/healthz") == 200
+    assert calls == [], "an API request ran request_started's receivers"
+    assert await _get(handler, "/admin/login/") == 200
+    assert calls == ["django-request_0"], "a page request must reset and close on its thread, as Django does"
+    await async_client.get("/admin/login/")
+    assert calls == ["django-request_0"], "Django's test clients see to these receivers themselves"
 
 
 async def _get(app, path: str) -> int:
