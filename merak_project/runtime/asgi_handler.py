@@ -54,8 +54,8 @@ async def started(sender: type, scope: dict[str, Any] | None = None, **kwargs: A
     Both are sync, so Django sends the signal through a thread hop to the
     request's thread, whose database connections they reset and close. An API
     request never uses those connections (its queries run on the database
-    threads, `db_threads`), and the hop costs it about 260 µs of CPU
-    (`bench/micro.py`, 844 -> 584 µs a request). This receiver is async:
+    threads, `db_threads`), and the hop costs it 100-150 µs of CPU
+    (`bench/micro.py`: 887 -> 788 µs a request). This receiver is async:
     on the API it does nothing; on any other path it makes the same hop and
     runs both, as Django would.
 
