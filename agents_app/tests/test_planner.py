@@ -44,3 +44,17 @@ async def test_instructions_say_when_to_show_the_card_and_open_the_map():
     prompt = await new_trip_planner().get_system_prompt(RunContextWrapper(None))
     assert "call show_itinerary" in prompt and "call open_map" in prompt
     assert "ask with ask_user" in prompt and "not in\n  prose" in prompt
+
+
+def test_a_runs_agent_is_the_agent_the_sdks_clone_would_make():
+    """`new_trip_planner` copies the template without `Agent.clone()`'s validation: the same agent, field by field."""
+    import dataclasses
+
+    from agents_app.planner import _TEMPLATE
+    from agents_app.providers import model_settings
+
+    copied = new_trip_planner()
+    cloned = _TEMPLATE.clone(model=copied.model, model_settings=model_settings(), tools=list(_TEMPLATE.tools))
+    for field in dataclasses.fields(cloned):
+        assert getattr(copied, field.name) == getattr(cloned, field.name), field.name
+    assert vars(copied).keys() == vars(cloned).keys(), "the SDK's clone sets state the copy lacks"
