@@ -1,12 +1,13 @@
 """Statements written out, where having the ORM compile them would be most of their cost.
 
 Here: the store's writes (one owner-guarded upsert each), its read of a
-row's JSON by its key, and a plain INSERT of a new row (a reply's usage). The lease (`guards.leases`), client secrets
-(`identity.tokens`) and pages (`store.paging`) write theirs beside their
-logic. All name tables and columns through `field_column`, from the models,
-so a renamed field renames them in the SQL. Compiled by the ORM, a page or a
-secret's look-up took about 515 µs of CPU a call; written out, 175-180 µs
-(hand-off to the database thread included: `bench/micro.py`).
+row's JSON by its key, and a plain INSERT of a new row (a reply's usage).
+The lease (`guards.leases`), client secrets (`identity.tokens`) and pages
+(`store.paging`) write theirs beside their logic. All name tables and
+columns through the models (`field_column`, `_meta`), so a renamed field
+renames them in the SQL. Compiled by the ORM, a page or a secret's look-up
+took about 515 µs of CPU a call; written out, 175-180 µs (hand-off to the
+database thread included: `bench/micro.py`).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def without_nul(value: Any) -> Any:
 
 def insert(row: Model) -> None:
     """INSERT `row`, a new model instance, as `row.save()` would (its fields' defaults and `pre_save` applied),
-    without reading its new id back: the ORM's save took about 40% more CPU (`bench/micro.py`)."""
+    without reading its new id back: the ORM's save took about a third more CPU (`bench/micro.py`)."""
     fields, sql = _insert_of(type(row), connection.vendor)
     params = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
     with connection.cursor() as cursor:

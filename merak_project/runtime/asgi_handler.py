@@ -48,7 +48,7 @@ def apply() -> None:
     request_started.connect(started, dispatch_uid="merak.request_started")
 
 
-async def started(sender: type, scope: dict[str, Any] | None = None, **kwargs: Any) -> None:
+async def started(sender: Any, scope: dict[str, Any] | None = None, **kwargs: Any) -> None:
     """Django's `request_started` receivers, `reset_queries` and `close_old_connections`, except on the API.
 
     Both are sync, so Django sends the signal through a thread hop to the
@@ -65,9 +65,10 @@ async def started(sender: type, scope: dict[str, Any] | None = None, **kwargs: A
     `reset_queries`, so as to count a request's queries), and put Django's
     back beside this one: for a test client's request this does nothing.
     """
-    if not issubclass(sender, ASGIHandler | WSGIHandler):
+    handler = sender if isinstance(sender, type) else type(sender)
+    if not issubclass(handler, ASGIHandler | WSGIHandler):
         return
-    if issubclass(sender, ASGIHandler) and _on_the_api(scope or {}):
+    if issubclass(handler, ASGIHandler) and _on_the_api(scope or {}):
         return
     await sync_to_async(_as_django_does, thread_sensitive=True)()
 
