@@ -45,7 +45,12 @@ API_PREFIXES = ("/chatkit", "/healthz")
 
 
 def is_api(request: HttpRequest) -> bool:
-    return request.path_info.startswith(API_PREFIXES)
+    return is_api_path(request.path_info)
+
+
+def is_api_path(path_info: str) -> bool:
+    """Whether a path (without the script prefix) is the JSON API's."""
+    return path_info.startswith(API_PREFIXES)
 
 
 class _SteppedOverOnApi(MiddlewareMixin):

@@ -13,7 +13,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_started
 from django.db import close_old_connections, reset_queries
 
-from merak_project.runtime.api_middleware import API_PREFIXES
+from merak_project.runtime.api_middleware import is_api_path
 
 
 class PooledThreadASGIHandler(ASGIHandler):
@@ -75,7 +75,7 @@ async def started(sender: Any, scope: dict[str, Any] | None = None, **kwargs: An
 
 def _on_the_api(scope: dict[str, Any]) -> bool:
     path: str = scope.get("path", "")
-    return path.removeprefix(scope.get("root_path", "")).startswith(API_PREFIXES)
+    return is_api_path(path.removeprefix(scope.get("root_path", "")))
 
 
 def _as_django_does() -> None:
